@@ -1,0 +1,59 @@
+//! `not_null`: a column has no nulls (or at least `mostly` non-null values).
+//!
+//! Why: keys and required fields must be present.
+//! Example: `- not_null: loan_id`
+
+use super::validity::Mostly;
+use super::{CheckKind, Judgement, Measured, Verdict, fraction, json_number};
+use crate::compile::{Binder, Bound, SampleQuery};
+use crate::spec::Column;
+use crate::spec::params::{Params, Sql, format_percent};
+
+#[derive(Debug)]
+struct NotNull {
+    column: Column,
+    mostly: Mostly,
+}
+
+pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
+    let column = p.column()?;
+    let mostly = if p.is_map() { Mostly::parse(p) } else { Mostly(None) };
+    Some(Box::new(NotNull { column, mostly }))
+}
+
+impl CheckKind for NotNull {
+    fn kind(&self) -> &'static str {
+        "not_null"
+    }
+
+    fn columns(&self) -> Vec<String> {
+        vec![self.column.name.clone()]
+    }
+
+    fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
+        b.column(&self.column)?;
+        let c = Binder::col(&self.column);
+        let rows = b.count_where(None);
+        let nulls = b.count_where(Some(c.clone().is_null()));
+        let shown = b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect();
+        Some(b.bound(vec![rows, nulls], Some(SampleQuery::Rows { predicate: c.is_null(), columns: shown })))
+    }
+
+    fn judge(&self, m: &Measured<'_>) -> Judgement {
+        let (rows, nulls) = (m.count(0), m.count(1));
+        let required = self.mostly.0.unwrap_or(1.0);
+        let present = fraction(rows - nulls, rows);
+        let (verdict, message) = match present {
+            None => (Verdict::Undefined, "no rows in scope: nothing to judge".to_string()),
+            Some(f) if f + 1e-12 >= required => {
+                (Verdict::Pass, if nulls == 0 { format!("no nulls in {rows} rows") } else { format!("{nulls} nulls in {rows} rows") })
+            }
+            Some(f) => (Verdict::Fail, format!("{nulls} nulls in {rows} rows ({})", format_percent(1.0 - f))),
+        };
+        let j = Judgement::new(verdict, message)
+            .observed("rows", rows)
+            .observed("null_count", nulls)
+            .observed("null_fraction", json_number(fraction(nulls, rows)));
+        if self.mostly.0.is_some() { j.threshold("mostly", format_percent(required)) } else { j.threshold("max_null_count", 0) }
+    }
+}

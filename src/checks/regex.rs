@@ -1,0 +1,65 @@
+//! `regex`: string values match a regular expression (Rust `regex` syntax,
+//! unanchored unless the pattern says `^...$`).
+//!
+//! Why: formats (emails, codes, ids) break silently upstream.
+//! Example: `- regex: { column: email, pattern: '^[^@\s]+@[^@\s]+$', mostly: 99% }`
+
+use datafusion::functions::expr_fn::regexp_like;
+use datafusion::logical_expr::lit;
+
+use super::validity::{self, Mostly};
+use super::{CheckKind, Judgement, Measured};
+use crate::compile::{Binder, Bound, is_string};
+use crate::spec::Column;
+use crate::spec::params::{Params, Sql};
+
+#[derive(Debug)]
+struct Regex {
+    column: Column,
+    pattern: String,
+    mostly: Mostly,
+}
+
+pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
+    let column = p.column()?;
+    let node = p.require("pattern")?;
+    let pattern = p.string(node, "a regular expression")?;
+    let mostly = Mostly::parse(p);
+    if let Err(e) = ::regex::Regex::new(&pattern) {
+        let reason = e.to_string().lines().last().unwrap_or("invalid pattern").trim().to_string();
+        p.error(node.span, format!("invalid regular expression: {reason}"), Some("quote patterns in single quotes so that backslashes stay as written".into()));
+        return None;
+    }
+    Some(Box::new(Regex { column, pattern, mostly }))
+}
+
+impl CheckKind for Regex {
+    fn kind(&self) -> &'static str {
+        "regex"
+    }
+
+    fn columns(&self) -> Vec<String> {
+        vec![self.column.name.clone()]
+    }
+
+    fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
+        let dt = b.column(&self.column)?;
+        if !is_string(&dt) {
+            b.error(
+                self.column.span,
+                format!("`regex` needs a string column; `{}` is {dt}", self.column.name),
+                Some("use `between` or `in_set` for numbers, or cast in a `condition`".into()),
+            );
+            return None;
+        }
+        let c = Binder::col(&self.column);
+        let valid = regexp_like(c.clone(), lit(self.pattern.clone()), None);
+        Some(validity::bind(b, c, valid, vec![self.column.name.clone()]))
+    }
+
+    fn judge(&self, m: &Measured<'_>) -> Judgement {
+        let mut threshold = serde_json::Map::new();
+        threshold.insert("pattern".into(), self.pattern.clone().into());
+        validity::judge(m, self.mostly, &format!("matching /{}/", self.pattern), threshold)
+    }
+}

@@ -1,0 +1,160 @@
+//! `stat`: an aggregate of a column lies within bounds.
+//!
+//! Why: a shifted mean or an exploded maximum flags a broken feed even when
+//! every single value looks valid.
+//! Example: `- stat: { column: amount, metric: mean, between: [5000, 20000] }`
+//!
+//! Metrics (exact unless named approx_): mean, stddev and variance (sample,
+//! n - 1), min, max, sum, median, quantile (with `q`, linear interpolation as
+//! `percentile_cont`), distinct_count (a grouped query of its own),
+//! approx_distinct_count (HyperLogLog), approx_median, approx_quantile
+//! (t-digest). An aggregate over no non-null values is undefined: error status.
+
+use datafusion::functions_aggregate::expr_fn::{
+    approx_distinct, approx_median, approx_percentile_cont, avg, max, median, min, stddev, sum, var_sample,
+};
+use datafusion::functions_aggregate::percentile_cont::percentile_cont;
+use datafusion::logical_expr::lit;
+
+use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
+use crate::compile::{Binder, Bound, MetricValue};
+use crate::spec::Column;
+use crate::spec::diagnostic::did_you_mean;
+use crate::spec::params::{Params, Sql};
+
+const METRICS: &[&str] = &[
+    "mean", "stddev", "variance", "min", "max", "sum", "median", "quantile", "distinct_count", "approx_distinct_count",
+    "approx_median", "approx_quantile",
+];
+
+#[derive(Debug)]
+struct Stat {
+    column: Column,
+    metric: &'static str,
+    q: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
+    let column = p.column()?;
+    let node = p.require("metric")?;
+    let name = p.string(node, "a metric name")?;
+    let Some(metric) = METRICS.iter().copied().find(|m| *m == name) else {
+        p.error(node.span, format!("unknown metric `{name}`"), Some(did_you_mean(&name, METRICS)));
+        return None;
+    };
+    let q = p.opt_number("q");
+    let needs_q = metric.ends_with("quantile");
+    match (needs_q, q) {
+        (true, None) => {
+            p.error(node.span, format!("`{metric}` needs `q`, the quantile between 0 and 1"), Some("e.g. `q: 0.95`".into()));
+            return None;
+        }
+        (true, Some(q)) if !(0.0..=1.0).contains(&q) => {
+            let span = p.node.span;
+            p.error(span, format!("`q` must be between 0 and 1, found {q}"), None);
+            return None;
+        }
+        (false, Some(_)) => {
+            let span = p.node.span;
+            p.error(span, format!("`q` only applies to quantile metrics, not `{metric}`"), None);
+            return None;
+        }
+        _ => {}
+    }
+    let (mut lo, mut hi) = (p.opt_number("min"), p.opt_number("max"));
+    if let Some(between) = p.get("between") {
+        let pair = p.seq(between, "between")?;
+        let bounds: Vec<f64> = pair.iter().filter_map(|n| n.as_f64()).collect();
+        if pair.len() != 2 || bounds.len() != 2 || bounds[0] > bounds[1] {
+            p.error(between.span, "`between` takes two numbers, low then high", Some("e.g. `between: [5000, 20000]`".into()));
+            return None;
+        }
+        (lo, hi) = (Some(bounds[0]), Some(bounds[1]));
+    }
+    if lo.is_none() && hi.is_none() {
+        let span = p.kind_span;
+        p.error(span, "`stat` needs `min`, `max` or `between`", None);
+        return None;
+    }
+    Some(Box::new(Stat { column, metric, q, min: lo, max: hi }))
+}
+
+impl CheckKind for Stat {
+    fn kind(&self) -> &'static str {
+        "stat"
+    }
+
+    fn columns(&self) -> Vec<String> {
+        vec![self.column.name.clone()]
+    }
+
+    fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
+        let dt = b.column(&self.column)?;
+        let counts_only = matches!(self.metric, "distinct_count" | "approx_distinct_count");
+        let orderable = matches!(self.metric, "min" | "max" | "median" | "quantile" | "approx_median" | "approx_quantile");
+        if !counts_only && !(dt.is_numeric() || (orderable && crate::compile::is_orderable(&dt))) {
+            b.error(
+                self.column.span,
+                format!("`{}` needs a numeric column; `{}` is {dt}", self.metric, self.column.name),
+                Some("distinct_count works on any column".into()),
+            );
+            return None;
+        }
+        let c = Binder::col(&self.column);
+        let q = self.q.unwrap_or(0.5);
+        let metric = match self.metric {
+            "distinct_count" => b.duplicates(std::slice::from_ref(&self.column)),
+            "mean" => b.aggregate(avg(c)),
+            "stddev" => b.aggregate(stddev(c)),
+            "variance" => b.aggregate(var_sample(c)),
+            "min" => b.aggregate(min(c)),
+            "max" => b.aggregate(max(c)),
+            "sum" => b.aggregate(sum(c)),
+            "median" => b.aggregate(median(c)),
+            "quantile" => b.aggregate(percentile_cont(c.sort(true, false), lit(q))),
+            "approx_distinct_count" => b.aggregate(approx_distinct(c)),
+            "approx_median" => b.aggregate(approx_median(c)),
+            _ => b.aggregate(approx_percentile_cont(c.sort(true, false), lit(q), None)),
+        };
+        Some(b.bound(vec![metric], None))
+    }
+
+    fn judge(&self, m: &Measured<'_>) -> Judgement {
+        let value = match m.values[0] {
+            MetricValue::Duplicates(d) => Some(d.distinct_keys as f64),
+            _ => m.f64(0),
+        };
+        let name = match self.q {
+            Some(q) => format!("{}({q})", self.metric),
+            None => self.metric.to_string(),
+        };
+        let mut j = match value {
+            None => Judgement::new(Verdict::Undefined, format!("{name} is undefined: no non-null values in scope")),
+            Some(v) => {
+                let low = self.min.is_some_and(|lo| v < lo);
+                let high = self.max.is_some_and(|hi| v > hi);
+                let range = match (self.min, self.max) {
+                    (Some(lo), Some(hi)) => format!("[{}, {}]", show(lo), show(hi)),
+                    (Some(lo), None) => format!(">= {}", show(lo)),
+                    (None, hi) => format!("<= {}", show(hi.unwrap_or_default())),
+                };
+                let verdict = if low || high { Verdict::Fail } else { Verdict::Pass };
+                let word = if verdict == Verdict::Pass { "within" } else { "outside" };
+                Judgement::new(verdict, format!("{name} = {}, {word} {range}", show(v)))
+            }
+        };
+        j = j.observed("value", json_number(value)).threshold("metric", self.metric);
+        if let Some(q) = self.q {
+            j = j.threshold("q", json_number(Some(q)));
+        }
+        if let Some(lo) = self.min {
+            j = j.threshold("min", json_number(Some(lo)));
+        }
+        if let Some(hi) = self.max {
+            j = j.threshold("max", json_number(Some(hi)));
+        }
+        j
+    }
+}

@@ -1,0 +1,244 @@
+//! The command line: the only place that knows argv, stdout, stderr and exit
+//! codes. Exit codes are a contract (README.md):
+//! 0 = every error-severity check passed; 1 = at least one failed (or a
+//! warning, under `--fail-on warn`); 2 = could not run or judge (bad spec,
+//! unreadable data, a check that could not be judged, internal error).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine::EngineOptions;
+use crate::error::Error;
+use crate::outcome::{RunOutcome, Status};
+use crate::report::{self, Report};
+use crate::run::{self, RunRequest};
+
+#[derive(Parser, Debug)]
+#[command(name = "probity", version, about = "Test data before anyone trusts it.", max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the checks of suite files (or folders of them) and report verdicts.
+    Check(CheckArgs),
+    /// Show the queries suites compile to, without running them.
+    Plan(CommonArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CommonArgs {
+    /// Expectation files, or folders of *.yaml files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Read dataset NAME from PATH instead of the suite's source (repeatable).
+    #[arg(long = "data", value_name = "NAME=PATH", value_parser = parse_data)]
+    data: Vec<(String, String)>,
+    /// Threads for scanning data (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    target_partitions: Option<usize>,
+    /// Memory for query execution, e.g. 512M or 2G; DataFusion spills beyond it where it can.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory_limit: Option<usize>,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Also write the JSON results to this file.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Lowest check status that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// The instant ages are measured from (RFC 3339 or YYYY-MM-DD), for reproducible runs.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+    /// Offending rows or values to show per failed check.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    sample_size: usize,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warn,
+}
+
+fn parse_data(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, path)) if crate::spec::is_identifier(name) && !path.is_empty() => Ok((name.to_string(), path.to_string())),
+        _ => Err("expected NAME=PATH, e.g. --data loans=datasets/dirty/loans.parquet".into()),
+    }
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| "expected RFC 3339 (2026-11-01T12:00:00Z) or a date (2026-11-01)".into())
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let (num, mult) = match t.trim_end_matches('B').chars().last() {
+        Some('K') => (&t[..t.find('K').unwrap_or(t.len())], 1usize << 10),
+        Some('M') => (&t[..t.find('M').unwrap_or(t.len())], 1 << 20),
+        Some('G') => (&t[..t.find('G').unwrap_or(t.len())], 1 << 30),
+        _ => (t.trim_end_matches('B'), 1),
+    };
+    let n: f64 = num.trim().parse().map_err(|_| format!("expected a size like 512M or 2G, found `{s}`"))?;
+    if n <= 0.0 {
+        return Err("the memory limit must be positive".into());
+    }
+    Ok((n * mult as f64) as usize)
+}
+
+impl CommonArgs {
+    fn request(&self) -> RunRequest {
+        RunRequest {
+            paths: self.paths.clone(),
+            data: self.data.clone(),
+            now: None,
+            sample_size: 0,
+            engine: EngineOptions { target_partitions: self.target_partitions, memory_limit: self.memory_limit },
+        }
+    }
+}
+
+/// Parses argv, runs, prints, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        match cli.command {
+            Command::Check(args) => check(args).await,
+            Command::Plan(args) => plan(args).await,
+        }
+    })
+}
+
+fn print_error(e: &Error) {
+    match e {
+        Error::Spec(diags) => eprintln!("{diags}"),
+        other => {
+            eprintln!("error: {other}");
+            if let Some(help) = other.help() {
+                eprintln!("  = help: {help}");
+            }
+        }
+    }
+}
+
+async fn plan(args: CommonArgs) -> ExitCode {
+    let prepared = match run::prepare(&args.request()).await {
+        Ok(p) => p,
+        Err(e) => {
+            print_error(&e);
+            return ExitCode::from(2);
+        }
+    };
+    match prepared.explain().await {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn check(args: CheckArgs) -> ExitCode {
+    let mut request = args.common.request();
+    request.now = args.now;
+    request.sample_size = args.sample_size;
+    let outcome = match run::run(&request).await {
+        Ok(o) => o,
+        Err(e) => {
+            print_error(&e);
+            return ExitCode::from(2);
+        }
+    };
+    let json = report::Json.render(&outcome);
+    match args.format {
+        OutputFormat::Json => print!("{json}"),
+        OutputFormat::Table => {
+            let stdout = std::io::stdout();
+            let tty = stdout.is_terminal();
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let width = if tty { comfy_table_width() } else { 120 };
+            print!("{}", report::Terminal { color: tty && !no_color, width }.render(&outcome));
+        }
+    }
+    let mut code = exit_code(&outcome, args.fail_on);
+    if let Some(path) = &args.json
+        && let Err(e) = report::write_atomic(path, json.as_bytes())
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        code = 2;
+    }
+    ExitCode::from(code)
+}
+
+fn comfy_table_width() -> u16 {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(120)
+}
+
+fn exit_code(outcome: &RunOutcome, fail_on: FailOn) -> u8 {
+    match outcome.status {
+        Status::Error => 2,
+        Status::Fail => 1,
+        Status::Warn if fail_on == FailOn::Warn => 1,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_arguments() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_data("loans=x.parquet"), Ok(("loans".into(), "x.parquet".into())));
+        assert!(parse_data("x.parquet").is_err());
+        assert_eq!(parse_now("2026-11-01").unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
+    }
+}

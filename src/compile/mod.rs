@@ -1,0 +1,347 @@
+//! Checks -> metrics -> one plan per dataset.
+//!
+//! Each check, given a [`Binder`] on its dataset, resolves its columns and SQL
+//! against the data's schema and asks for the metrics it needs. Requests are
+//! deduplicated: every scalar metric of a dataset becomes one aggregate
+//! expression in a single fused `SELECT agg1, agg2, ... FROM dataset` (one
+//! scan, however many checks), and identical requests from several checks
+//! share one expression. Work that needs groups (duplicate keys, exact
+//! distinct counts, references to another dataset) goes into as few grouped
+//! queries as possible: one per distinct key set and scope.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::logical_expr::{Expr, ExprFunctionExt, col, lit};
+use datafusion::prelude::SessionContext;
+
+use crate::spec::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean, nearest};
+use crate::spec::params::Sql;
+use crate::spec::yaml::Span;
+use crate::spec::Column;
+
+/// A handle on a requested metric, returned to the check that asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricId {
+    Scalar(usize),
+    Grouped(usize),
+}
+
+/// A metric that needs its own grouped query.
+#[derive(Debug, Clone)]
+pub enum GroupedMetric {
+    /// Rows grouped by key columns (rows with a null key left out):
+    /// distinct keys, keys seen more than once, rows carrying such keys.
+    Duplicates { keys: Vec<String>, scope: Option<Expr> },
+    /// Non-null values of `column` with no equal value in `target.target_column`.
+    Orphans { column: String, scope: Option<Expr>, target: String, target_column: String, cast_to: Option<DataType> },
+}
+
+/// What the engine computes for one dataset.
+#[derive(Debug, Default)]
+pub struct DatasetPlan {
+    pub dataset: String,
+    /// Aggregate expressions of the fused scan, in request order.
+    pub scalars: Vec<Expr>,
+    pub grouped: Vec<GroupedMetric>,
+    scalar_index: HashMap<String, usize>,
+    grouped_index: HashMap<String, usize>,
+}
+
+impl DatasetPlan {
+    pub fn new(dataset: &str) -> Self {
+        let mut plan = Self { dataset: dataset.to_string(), ..Self::default() };
+        // The suite's `rows` is always the first metric.
+        plan.scalar(count_rows(None));
+        plan
+    }
+
+    /// Adds an aggregate expression, or returns the one already there.
+    pub fn scalar(&mut self, expr: Expr) -> MetricId {
+        let key = format!("{expr:?}");
+        let next = self.scalars.len();
+        let i = *self.scalar_index.entry(key).or_insert(next);
+        if i == next {
+            self.scalars.push(expr);
+        }
+        MetricId::Scalar(i)
+    }
+
+    pub fn grouped(&mut self, metric: GroupedMetric) -> MetricId {
+        let key = format!("{metric:?}");
+        let next = self.grouped.len();
+        let i = *self.grouped_index.entry(key).or_insert(next);
+        if i == next {
+            self.grouped.push(metric);
+        }
+        MetricId::Grouped(i)
+    }
+}
+
+/// `count(*) FILTER (WHERE predicate)`, or plain `count(*)`.
+pub fn count_rows(predicate: Option<Expr>) -> Expr {
+    let star = count(lit(1i64));
+    match predicate {
+        None => star,
+        Some(p) => star.filter(p).build().expect("a count with a filter is a valid aggregate"),
+    }
+}
+
+/// `a AND b` where either may be absent.
+pub fn and_opt(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.and(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Counts from a `Duplicates` query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DuplicateStats {
+    /// Rows in scope whose keys are all non-null.
+    pub rows: u64,
+    pub distinct_keys: u64,
+    pub duplicate_keys: u64,
+    pub duplicate_rows: u64,
+}
+
+/// The value of one metric after execution.
+#[derive(Debug, Clone)]
+pub enum MetricValue {
+    Scalar(ScalarValue),
+    Duplicates(DuplicateStats),
+    Orphans { rows: u64 },
+}
+
+/// How to fetch a few offending values of a failed check.
+#[derive(Debug, Clone)]
+pub enum SampleQuery {
+    /// Rows in scope where `predicate` holds, showing `columns`.
+    Rows { predicate: Expr, columns: Vec<String> },
+    /// The keys that occur more than once, with their counts.
+    DuplicateKeys { keys: Vec<String>, scope: Option<Expr> },
+    /// Values with no match in the target dataset.
+    Orphans { index: usize },
+}
+
+/// What binding a check produced: the metrics its judgement reads, in order.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub metrics: Vec<MetricId>,
+    pub sample: Option<SampleQuery>,
+    /// The row filter, kept for sample queries.
+    pub scope: Option<Expr>,
+}
+
+/// Resolves a check's names against its dataset and records its metrics.
+pub struct Binder<'a> {
+    pub dataset: &'a str,
+    pub schema: &'a Schema,
+    df_schema: &'a DFSchema,
+    ctx: &'a SessionContext,
+    catalog: &'a BTreeMap<String, Arc<Schema>>,
+    file: &'a Arc<SourceFile>,
+    diags: &'a mut Diagnostics,
+    plan: &'a mut DatasetPlan,
+    scope: Option<Expr>,
+    /// Where the check is written, for errors about it as a whole.
+    pub span: Span,
+}
+
+impl<'a> Binder<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        dataset: &'a str,
+        schema: &'a Schema,
+        df_schema: &'a DFSchema,
+        ctx: &'a SessionContext,
+        catalog: &'a BTreeMap<String, Arc<Schema>>,
+        file: &'a Arc<SourceFile>,
+        diags: &'a mut Diagnostics,
+        plan: &'a mut DatasetPlan,
+        span: Span,
+    ) -> Self {
+        Self { dataset, schema, df_schema, ctx, catalog, file, diags, plan, scope: None, span }
+    }
+
+    pub fn error(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
+        self.diags.push(Diagnostic::new(self.file, Some(span), message).with_help(help));
+    }
+
+    /// Sets the check's row filter (its `where`), parsed and validated.
+    pub fn set_scope(&mut self, filter: Option<&Sql>) -> bool {
+        match filter {
+            None => true,
+            Some(sql) => {
+                self.scope = self.predicate(sql, "where");
+                self.scope.is_some()
+            }
+        }
+    }
+
+    pub fn scope(&self) -> Option<Expr> {
+        self.scope.clone()
+    }
+
+    /// The type of a column, or an error naming the nearest existing column.
+    pub fn column(&mut self, column: &Column) -> Option<DataType> {
+        if let Ok(field) = self.schema.field_with_name(&column.name) {
+            return Some(field.data_type().clone());
+        }
+        let names: Vec<&str> = self.schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let help = match nearest(&column.name, names.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("columns of `{}`: {}", self.dataset, names.join(", ")),
+        };
+        let message = format!("dataset `{}` has no column `{}`", self.dataset, column.name);
+        self.error(column.span, message, Some(help));
+        None
+    }
+
+    /// A column reference that is safe whatever the column is called.
+    pub fn col(column: &Column) -> Expr {
+        col(datafusion::common::Column::new_unqualified(&column.name))
+    }
+
+    /// Parses user SQL as a boolean row predicate over this dataset. Only an
+    /// expression can be written: statements, DDL and DML cannot be parsed
+    /// here, and subqueries (the only way to reach other tables) are refused.
+    pub fn predicate(&mut self, sql: &Sql, key: &str) -> Option<Expr> {
+        let expr = match self.ctx.parse_sql_expr(&sql.text, self.df_schema) {
+            Ok(e) => e,
+            Err(e) => {
+                let help = self.sql_help(&sql.text);
+                let reason = first_line(&e.to_string());
+                self.error(sql.span, format!("invalid SQL in `{key}`: {reason}"), Some(help));
+                return None;
+            }
+        };
+        if let Some(reason) = forbidden_sql(&expr) {
+            self.error(
+                sql.span,
+                format!("`{key}` cannot use {reason}"),
+                Some("write a condition on this dataset's columns, e.g. `amount <= income * 10`".into()),
+            );
+            return None;
+        }
+        match datafusion::logical_expr::ExprSchemable::get_type(&expr, self.df_schema) {
+            Ok(DataType::Boolean | DataType::Null) => Some(expr),
+            Ok(other) => {
+                self.error(
+                    sql.span,
+                    format!("`{key}` must be a true/false condition, but `{}` is of type {other}", sql.text),
+                    Some("compare it with something, e.g. `amount > 0`".into()),
+                );
+                None
+            }
+            Err(e) => {
+                let help = self.sql_help(&sql.text);
+                self.error(sql.span, format!("invalid SQL in `{key}`: {}", first_line(&e.to_string())), Some(help));
+                None
+            }
+        }
+    }
+
+    fn sql_help(&self, text: &str) -> String {
+        let names: Vec<&str> = self.schema.fields().iter().map(|f| f.name().as_str()).collect();
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if word.is_empty() || names.contains(&word) || word.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            if let Some(best) = nearest(word, names.iter().copied()) {
+                return format!("did you mean `{best}` instead of `{word}`?");
+            }
+        }
+        format!("columns of `{}`: {}", self.dataset, names.join(", "))
+    }
+
+    /// Another dataset's column, for `references`.
+    pub fn foreign_column(&mut self, dataset: &str, column: &str, span: Span) -> Option<DataType> {
+        let Some(schema) = self.catalog.get(dataset) else {
+            let names: Vec<&str> = self.catalog.keys().map(String::as_str).collect();
+            let help = did_you_mean(dataset, &names);
+            self.error(span, format!("no dataset named `{dataset}` in this run"), Some(help));
+            return None;
+        };
+        if let Ok(field) = schema.field_with_name(column) {
+            return Some(field.data_type().clone());
+        }
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let help = did_you_mean(column, &names);
+        self.error(span, format!("dataset `{dataset}` has no column `{column}`"), Some(help));
+        None
+    }
+
+    /// An aggregate over the rows in scope: `agg(...) FILTER (WHERE scope)`.
+    pub fn aggregate(&mut self, agg: Expr) -> MetricId {
+        let expr = match self.scope.clone() {
+            None => agg,
+            Some(scope) => agg.filter(scope).build().expect("an aggregate with a filter is valid"),
+        };
+        self.plan.scalar(expr)
+    }
+
+    /// Rows in scope where `predicate` holds (all rows in scope for `None`).
+    pub fn count_where(&mut self, predicate: Option<Expr>) -> MetricId {
+        let p = and_opt(self.scope.clone(), predicate);
+        self.plan.scalar(count_rows(p))
+    }
+
+    pub fn duplicates(&mut self, keys: &[Column]) -> MetricId {
+        let keys = keys.iter().map(|c| c.name.clone()).collect();
+        self.plan.grouped(GroupedMetric::Duplicates { keys, scope: self.scope.clone() })
+    }
+
+    pub fn orphans(&mut self, column: &Column, target: &str, target_column: &str, cast_to: Option<DataType>) -> MetricId {
+        self.plan.grouped(GroupedMetric::Orphans {
+            column: column.name.clone(),
+            scope: self.scope.clone(),
+            target: target.to_string(),
+            target_column: target_column.to_string(),
+            cast_to,
+        })
+    }
+
+    /// Finishes binding with the metrics in the order `judge` reads them.
+    pub fn bound(&self, metrics: Vec<MetricId>, sample: Option<SampleQuery>) -> Bound {
+        Bound { metrics, sample, scope: self.scope.clone() }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_string()
+}
+
+/// Why user SQL is refused, if it is: subqueries reach other tables.
+fn forbidden_sql(expr: &Expr) -> Option<&'static str> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    let mut reason = None;
+    let _ = expr.apply(|e| {
+        reason = match e {
+            Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_) => Some("a subquery"),
+            Expr::OuterReferenceColumn(..) => Some("outer references"),
+            Expr::AggregateFunction(_) => Some("an aggregate function (it judges single rows)"),
+            Expr::WindowFunction(_) => Some("a window function (it judges single rows)"),
+            Expr::Placeholder(_) => Some("placeholders"),
+            _ => None,
+        };
+        Ok(if reason.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    reason
+}
+
+/// Whether a column type can be compared as a number or an instant.
+pub fn is_orderable(t: &DataType) -> bool {
+    t.is_numeric() || t.is_temporal() || matches!(t, DataType::Dictionary(_, v) if v.is_numeric())
+}
+
+pub fn is_string(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_string(v),
+        _ => false,
+    }
+}

@@ -1,0 +1,272 @@
+//! The engine: a DataFusion `SessionContext`, the data sources registered in
+//! it, and the queries that compute a [`DatasetPlan`]. This is the only async
+//! code; everything before (spec, compile) and after (judge, report) is plain.
+//!
+//! Today the engine is local; a distributed engine would implement the same
+//! handful of methods.
+
+mod counting;
+mod source;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::util::display::array_value_to_string;
+use datafusion::common::{JoinType, ScalarValue};
+use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::functions_aggregate::expr_fn::{count, sum};
+use datafusion::logical_expr::{Expr, ExprFunctionExt, cast, col, lit};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use serde_json::{Map, Value as Json};
+
+use crate::checks::json_number;
+use crate::compile::{DatasetPlan, DuplicateStats, GroupedMetric, MetricValue, SampleQuery, and_opt};
+use crate::spec::Source;
+pub use counting::ScanCounts;
+pub use source::SourceError;
+
+const COUNT: &str = "__probity_n";
+
+/// How the engine is set up.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Parallelism of scans; defaults to the number of cores.
+    pub target_partitions: Option<usize>,
+    /// Memory pool size in bytes; DataFusion spills where it can beyond it.
+    pub memory_limit: Option<usize>,
+}
+
+pub struct Engine {
+    ctx: SessionContext,
+    scans: ScanCounts,
+}
+
+impl Engine {
+    pub fn new(options: &EngineOptions) -> Result<Self, DataFusionError> {
+        let mut config = SessionConfig::new().with_information_schema(false);
+        if let Some(n) = options.target_partitions {
+            config = config.with_target_partitions(n.max(1));
+        }
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(bytes) = options.memory_limit {
+            runtime = runtime.with_memory_limit(bytes, 1.0);
+        }
+        let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+        Ok(Self { ctx, scans: ScanCounts::default() })
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// How many times each dataset has been scanned so far.
+    pub fn scan_counts(&self) -> BTreeMap<String, usize> {
+        self.scans.snapshot()
+    }
+
+    /// Registers a dataset under `name`; returns its schema.
+    pub async fn register(&self, name: &str, source: &Source) -> Result<Arc<Schema>, SourceError> {
+        let table = source::open(&self.ctx, source).await?;
+        let schema = datafusion::catalog::TableProvider::schema(table.as_ref());
+        let counted = counting::CountingTable::new(table, self.scans.counter(name));
+        self.ctx.register_table(name, Arc::new(counted)).map_err(|e| SourceError::new(source, e.to_string()))?;
+        Ok(schema)
+    }
+
+    /// The fused aggregate of every scalar metric of a dataset.
+    pub async fn scalar_query(&self, plan: &DatasetPlan) -> Result<DataFrame, DataFusionError> {
+        let aggs: Vec<Expr> = plan.scalars.iter().enumerate().map(|(i, e)| e.clone().alias(format!("m{i}"))).collect();
+        self.ctx.table(plan.dataset.as_str()).await?.aggregate(vec![], aggs)
+    }
+
+    pub async fn grouped_query(&self, plan: &DatasetPlan, metric: &GroupedMetric) -> Result<DataFrame, DataFusionError> {
+        match metric {
+            GroupedMetric::Duplicates { keys, scope } => {
+                let n = col(COUNT);
+                self.key_counts(&plan.dataset, keys, scope.clone()).await?.aggregate(
+                    vec![],
+                    vec![
+                        count(lit(1i64)).alias("distinct_keys"),
+                        sum(n.clone()).alias("rows"),
+                        count(lit(1i64)).filter(n.clone().gt(lit(1i64))).build()?.alias("duplicate_keys"),
+                        sum(n.clone()).filter(n.gt(lit(1i64))).build()?.alias("duplicate_rows"),
+                    ],
+                )
+            }
+            GroupedMetric::Orphans { .. } => {
+                self.orphans(&plan.dataset, metric).await?.aggregate(vec![], vec![count(lit(1i64)).alias("orphans")])
+            }
+        }
+    }
+
+    /// `SELECT keys, count(*) FROM t WHERE scope AND keys NOT NULL GROUP BY keys`
+    async fn key_counts(&self, dataset: &str, keys: &[String], scope: Option<Expr>) -> Result<DataFrame, DataFusionError> {
+        let key_exprs: Vec<Expr> = keys.iter().map(|k| ident(k)).collect();
+        let present = key_exprs.iter().cloned().map(Expr::is_not_null).reduce(Expr::and);
+        let mut df = self.ctx.table(dataset).await?;
+        if let Some(p) = and_opt(scope, present) {
+            df = df.filter(p)?;
+        }
+        df.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])
+    }
+
+    /// Rows of `column` (non-null, in scope) with no equal value in the target.
+    async fn orphans(&self, dataset: &str, metric: &GroupedMetric) -> Result<DataFrame, DataFusionError> {
+        let GroupedMetric::Orphans { column, scope, target, target_column, cast_to } = metric else {
+            return Err(DataFusionError::Internal("not an orphans metric".into()));
+        };
+        let value = ident(column);
+        let mut left = self.ctx.table(dataset).await?;
+        left = left.filter(and_opt(scope.clone(), Some(value.clone().is_not_null())).unwrap_or(lit(true)))?;
+        let left = left.select(vec![value.alias("__probity_value")])?;
+        let mut key = ident(target_column);
+        let right = self.ctx.table(target.as_str()).await?.filter(key.clone().is_not_null())?;
+        if let Some(t) = cast_to {
+            key = cast(key, t.clone());
+        }
+        let right = right.select(vec![key.alias("__probity_key")])?.distinct()?;
+        left.join(right, JoinType::LeftAnti, &["__probity_value"], &["__probity_key"], None)
+    }
+
+    /// Runs a dataset's plan: the fused scan and the grouped queries, at once.
+    pub async fn measure(&self, plan: &DatasetPlan) -> Result<(Vec<MetricValue>, Vec<MetricValue>), DataFusionError> {
+        let scalars = async {
+            let batches = self.scalar_query(plan).await?.collect().await?;
+            let batch = single_row(&batches)?;
+            (0..batch.num_columns())
+                .map(|i| ScalarValue::try_from_array(batch.column(i), 0).map(MetricValue::Scalar))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let grouped = futures::future::try_join_all(plan.grouped.iter().map(|g| async move {
+            let batches = self.grouped_query(plan, g).await?.collect().await?;
+            let batch = single_row(&batches)?;
+            let get = |i: usize| -> Result<u64, DataFusionError> {
+                let v = ScalarValue::try_from_array(batch.column(i), 0)?;
+                Ok(crate::checks::scalar_f64(&v).map_or(0, |f| f as u64))
+            };
+            Ok::<_, DataFusionError>(match g {
+                GroupedMetric::Duplicates { .. } => MetricValue::Duplicates(DuplicateStats {
+                    distinct_keys: get(0)?,
+                    rows: get(1)?,
+                    duplicate_keys: get(2)?,
+                    duplicate_rows: get(3)?,
+                }),
+                GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: get(0)? },
+            })
+        }));
+        futures::future::try_join(scalars, grouped).await
+    }
+
+    /// Up to `limit` offending rows or values of a failed check, in a stable order.
+    pub async fn sample(
+        &self,
+        plan: &DatasetPlan,
+        query: &SampleQuery,
+        scope: Option<Expr>,
+        limit: usize,
+    ) -> Result<Vec<Json>, DataFusionError> {
+        let df = match query {
+            SampleQuery::Rows { predicate, columns } => {
+                let shown: Vec<Expr> = columns.iter().map(|c| ident(c)).collect();
+                let order = shown.iter().map(|e| e.clone().sort(true, true)).collect();
+                self.ctx
+                    .table(plan.dataset.as_str())
+                    .await?
+                    .filter(and_opt(scope, Some(predicate.clone())).unwrap_or(lit(true)))?
+                    .select(shown)?
+                    .sort(order)?
+            }
+            SampleQuery::DuplicateKeys { keys, scope } => {
+                let mut order = vec![col(COUNT).sort(false, true)];
+                order.extend(keys.iter().map(|k| ident(k).sort(true, true)));
+                self.key_counts(&plan.dataset, keys, scope.clone()).await?.filter(col(COUNT).gt(lit(1i64)))?.sort(order)?
+            }
+            SampleQuery::Orphans { index } => {
+                let value = col("__probity_value");
+                self.orphans(&plan.dataset, &plan.grouped[*index])
+                    .await?
+                    .aggregate(vec![value.clone()], vec![count(lit(1i64)).alias(COUNT)])?
+                    .sort(vec![col(COUNT).sort(false, true), value.sort(true, true)])?
+            }
+        };
+        let batches = df.limit(0, Some(limit))?.collect().await?;
+        Ok(rows_to_json(&batches))
+    }
+
+    /// The optimized logical plans a dataset compiles to, for `probity plan`.
+    pub async fn explain(&self, plan: &DatasetPlan) -> Result<Vec<String>, DataFusionError> {
+        let mut out = Vec::new();
+        let scalar = self.scalar_query(plan).await?.into_optimized_plan()?;
+        out.push(scalar.display_indent().to_string());
+        for g in &plan.grouped {
+            let p = self.grouped_query(plan, g).await?.into_optimized_plan()?;
+            out.push(p.display_indent().to_string());
+        }
+        Ok(out)
+    }
+
+    /// Resets scan counters (used between `plan` and `check` in one process).
+    pub fn reset_scan_counts(&self) {
+        self.scans.reset();
+    }
+}
+
+/// A column reference that is taken literally, whatever its name.
+fn ident(name: &str) -> Expr {
+    col(datafusion::common::Column::new_unqualified(name))
+}
+
+fn single_row(batches: &[RecordBatch]) -> Result<&RecordBatch, DataFusionError> {
+    batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| DataFusionError::Internal("an aggregate without GROUP BY returned no row".into()))
+}
+
+fn rows_to_json(batches: &[RecordBatch]) -> Vec<Json> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        let schema = batch.schema();
+        for row in 0..batch.num_rows() {
+            let mut obj = Map::new();
+            for (i, field) in schema.fields().iter().enumerate() {
+                let name = if field.name() == COUNT { "count" } else if field.name() == "__probity_value" { "value" } else { field.name() };
+                obj.insert(name.to_string(), cell_json(batch.column(i).as_ref(), row));
+            }
+            rows.push(Json::Object(obj));
+        }
+    }
+    rows
+}
+
+/// One cell as JSON: numbers and booleans as such, everything else as text.
+pub fn cell_json(array: &dyn Array, row: usize) -> Json {
+    if array.is_null(row) {
+        return Json::Null;
+    }
+    let Ok(v) = ScalarValue::try_from_array(array, row) else { return Json::Null };
+    match v {
+        ScalarValue::Boolean(Some(b)) => Json::Bool(b),
+        ScalarValue::Int8(Some(i)) => i.into(),
+        ScalarValue::Int16(Some(i)) => i.into(),
+        ScalarValue::Int32(Some(i)) => i.into(),
+        ScalarValue::Int64(Some(i)) => i.into(),
+        ScalarValue::UInt8(Some(i)) => i.into(),
+        ScalarValue::UInt16(Some(i)) => i.into(),
+        ScalarValue::UInt32(Some(i)) => i.into(),
+        ScalarValue::UInt64(Some(i)) => i.into(),
+        ScalarValue::Float32(Some(f)) => json_number(Some(f64::from(f))),
+        ScalarValue::Float64(Some(f)) => json_number(Some(f)),
+        _ => array_value_to_string(array, row).map_or(Json::Null, Json::String),
+    }
+}
+
+impl ScanCounts {
+    pub fn get(&self, dataset: &str) -> usize {
+        self.snapshot().get(dataset).copied().unwrap_or(0)
+    }
+}

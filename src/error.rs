@@ -1,0 +1,33 @@
+//! The library's error type. User mistakes (a bad spec, unreadable data,
+//! a bad argument) are kept apart from failures of the engine itself.
+
+use crate::spec::diagnostic::Diagnostics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Problems in expectation files, or in the data they name, each with a
+    /// file:line:col.
+    #[error("{0}")]
+    Spec(Diagnostics),
+    /// A problem with what was asked for that has no place in a file
+    /// (e.g. `--data` naming a dataset no suite declares).
+    #[error("{message}")]
+    Usage { message: String, help: Option<String> },
+    /// A query failed while reading data (e.g. a corrupt file discovered mid-scan).
+    #[error("dataset `{dataset}`: {message}")]
+    Query { dataset: String, message: String },
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>, help: Option<String>) -> Self {
+        Self::Usage { message: message.into(), help }
+    }
+
+    /// The help line, if the error carries one outside its diagnostics.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            Self::Usage { help, .. } => help.as_deref(),
+            _ => None,
+        }
+    }
+}

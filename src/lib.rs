@@ -1,0 +1,25 @@
+//! probity tests data before anyone trusts it.
+//!
+//! ```text
+//! YAML files ─▶ spec ─────▶ compile ──────────────▶ engine ─────────▶ checks::judge ─▶ report
+//!              (Suite,      (one fused aggregate    (DataFusion:     (metrics ->       (terminal,
+//!               spans)       per dataset + grouped   the only async   verdicts, pure)   JSON)
+//!                            queries where needed)   code)
+//! ```
+//!
+//! [`run::run`] sequences the steps; [`cli`] is the only code that prints or
+//! decides exit codes. See ARCHITECTURE.md for the invariants.
+
+pub mod checks;
+pub mod cli;
+pub mod compile;
+pub mod engine;
+pub mod error;
+pub mod outcome;
+pub mod report;
+pub mod run;
+pub mod spec;
+
+pub use error::Error;
+pub use outcome::{RunOutcome, Status};
+pub use run::{RunRequest, run};

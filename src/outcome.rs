@@ -1,0 +1,100 @@
+//! Plain result types shared by evaluation and every report format. Their
+//! serde form *is* the JSON contract (docs/json.md); change it only with a
+//! new `format_version`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+/// Version of the JSON result format.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Status of a check, and of a whole run (a run is never `skipped`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Skipped,
+    Warn,
+    Fail,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Skipped => "skipped",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    pub probity_version: &'static str,
+    pub format_version: u32,
+    pub status: Status,
+    #[serde(serialize_with = "rfc3339")]
+    pub started_at: DateTime<Utc>,
+    /// The instant ages are measured from (`--now`, or the start time).
+    #[serde(serialize_with = "rfc3339")]
+    pub now: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub suites: Vec<SuiteOutcome>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteOutcome {
+    pub file: String,
+    pub dataset: String,
+    /// Rows of the dataset (all rows, before any check's `where`).
+    pub rows: u64,
+    pub checks: Vec<CheckOutcome>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckOutcome {
+    pub id: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+    pub severity: &'static str,
+    pub status: Status,
+    pub observed: Map<String, Json>,
+    pub threshold: Map<String, Json>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_sample: Option<Vec<Json>>,
+}
+
+fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+impl RunOutcome {
+    pub fn checks(&self) -> impl Iterator<Item = &CheckOutcome> {
+        self.suites.iter().flat_map(|s| s.checks.iter())
+    }
+
+    /// How many checks ended in `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.checks().filter(|c| c.status == status).count()
+    }
+
+    /// The run's status: the worst check status (skipped counts as pass).
+    pub fn worst(checks: impl Iterator<Item = Status>) -> Status {
+        match checks.max() {
+            None | Some(Status::Skipped) => Status::Pass,
+            Some(s) => s,
+        }
+    }
+}

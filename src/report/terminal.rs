@@ -1,0 +1,93 @@
+//! The terminal report: one table row per check (check, status, what was
+//! observed, the threshold), then the failing samples, then a summary line.
+//! Colour only when asked (the CLI decides: a TTY and no NO_COLOR).
+
+use std::fmt::Write;
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use serde_json::Value as Json;
+
+use super::Report;
+use crate::outcome::{RunOutcome, Status};
+
+pub struct Terminal {
+    pub color: bool,
+    /// Table width when not on a terminal.
+    pub width: u16,
+}
+
+fn status_color(s: Status) -> Color {
+    match s {
+        Status::Pass => Color::Green,
+        Status::Skipped => Color::Grey,
+        Status::Warn => Color::Yellow,
+        Status::Fail => Color::Red,
+        Status::Error => Color::Magenta,
+    }
+}
+
+/// `{min: 0, max: 10}` -> `min 0, max 10`.
+fn compact(map: &serde_json::Map<String, Json>) -> String {
+    map.iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Json::String(s) => s.clone(),
+                Json::Array(a) if a.len() > 6 => format!("[{} values]", a.len()),
+                other => other.to_string(),
+            };
+            format!("{k} {v}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Report for Terminal {
+    fn render(&self, run: &RunOutcome) -> String {
+        let mut out = String::new();
+        for suite in &run.suites {
+            let mut table = Table::new();
+            table.load_preset(presets::UTF8_FULL_CONDENSED);
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            if self.color {
+                table.enforce_styling();
+            } else {
+                table.force_no_tty();
+            }
+            table.set_width(self.width);
+            table.set_header(vec!["check", "status", "observed", "threshold"]);
+            for c in &suite.checks {
+                let mut status = Cell::new(c.status.as_str());
+                if self.color {
+                    status = status.fg(status_color(c.status));
+                }
+                table.add_row(vec![Cell::new(&c.id), status, Cell::new(&c.message), Cell::new(compact(&c.threshold))]);
+            }
+            let _ = writeln!(out, "{} · dataset {} · {} rows", suite.file, suite.dataset, suite.rows);
+            let _ = writeln!(out, "{table}");
+            for c in suite.checks.iter().filter(|c| c.failing_sample.as_ref().is_some_and(|s| !s.is_empty())) {
+                let _ = writeln!(out, "  {} ({}): failing sample", c.id, c.status.as_str());
+                for row in c.failing_sample.iter().flatten() {
+                    let _ = writeln!(out, "    {row}");
+                }
+            }
+            out.push('\n');
+        }
+        let n = run.checks().count();
+        let datasets: std::collections::BTreeSet<&str> = run.suites.iter().map(|s| s.dataset.as_str()).collect();
+        let mut parts = vec![format!("{} passed", run.count(Status::Pass))];
+        for (status, word) in [(Status::Fail, "failed"), (Status::Warn, "warned"), (Status::Error, "could not be judged"), (Status::Skipped, "skipped")] {
+            let k = run.count(status);
+            if k > 0 {
+                parts.push(format!("{k} {word}"));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{}: {n} checks on {} datasets: {}",
+            run.status.as_str().to_uppercase(),
+            datasets.len(),
+            parts.join(", ")
+        );
+        out
+    }
+}

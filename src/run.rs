@@ -1,0 +1,306 @@
+//! The pipeline, end to end: load suites, open the data, bind checks into one
+//! plan per dataset, execute, judge, fetch failing samples. Each step is in
+//! its own module; this one only sequences them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use datafusion::arrow::datatypes::Schema;
+use datafusion::common::DFSchema;
+use datafusion::error::DataFusionError;
+
+use crate::checks::{Judgement, Measured, Verdict};
+use crate::compile::{Binder, Bound, DatasetPlan, MetricId, MetricValue};
+use crate::engine::{Engine, EngineOptions};
+use crate::error::Error;
+use crate::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
+use crate::spec::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::spec::{self, Severity, Source, Suite};
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Suite files and folders of suites.
+    pub paths: Vec<PathBuf>,
+    /// `--data NAME=PATH` overrides of dataset sources.
+    pub data: Vec<(String, String)>,
+    /// The instant freshness is measured from; the start time if unset.
+    pub now: Option<DateTime<Utc>>,
+    /// Offending rows to fetch per failed check (0 = none).
+    pub sample_size: usize,
+    pub engine: EngineOptions,
+}
+
+/// Suites bound to their data, ready to execute or explain.
+pub struct Prepared {
+    pub engine: Engine,
+    pub suites: Vec<Suite>,
+    /// One plan per dataset that suites check, by dataset name.
+    pub plans: BTreeMap<String, DatasetPlan>,
+    schemas: BTreeMap<String, Arc<Schema>>,
+    /// Per suite, per check: what binding produced.
+    bound: Vec<Vec<Bound>>,
+    ids: Vec<Vec<String>>,
+}
+
+/// Loads, opens and binds; every problem found is reported together.
+pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
+    let paths = spec::expand_paths(&request.paths).map_err(|m| Error::usage(m, None))?;
+    let suites = spec::load(&paths).map_err(Error::Spec)?;
+    let sources = collect_sources(&suites, &request.data)?;
+    let engine = Engine::new(&request.engine).map_err(|e| Error::usage(e.to_string(), None))?;
+
+    let mut diags = Diagnostics::default();
+    let mut schemas = BTreeMap::new();
+    let opened = futures::future::join_all(sources.iter().map(|(name, (source, _))| engine.register(name, source))).await;
+    for ((name, (source, decl_file)), result) in sources.iter().zip(opened) {
+        match result {
+            Ok(schema) => {
+                schemas.insert(name.clone(), schema);
+            }
+            Err(e) => match (decl_file, source.span) {
+                (Some(file), Some(span)) => diags.push(
+                    Diagnostic::new(file, Some(span), format!("dataset `{name}`: {e}")).with_help(e.help.clone()),
+                ),
+                _ => {
+                    return Err(Error::usage(format!("dataset `{name}` (from --data): {e}"), e.help.clone()));
+                }
+            },
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Error::Spec(diags));
+    }
+
+    let mut plans: BTreeMap<String, DatasetPlan> = BTreeMap::new();
+    let mut bound = Vec::new();
+    let mut ids = Vec::new();
+    let mut used_ids: HashMap<String, usize> = HashMap::new();
+    for suite in &suites {
+        let dataset = suite.dataset.name.as_str();
+        let schema = Arc::clone(&schemas[dataset]);
+        let df_schema = DFSchema::try_from(schema.as_ref().clone()).map_err(|e| Error::usage(e.to_string(), None))?;
+        let plan = plans.entry(dataset.to_string()).or_insert_with(|| DatasetPlan::new(dataset));
+        let mut suite_bound = Vec::new();
+        let mut suite_ids = Vec::new();
+        for check in &suite.checks {
+            let mut b = Binder::new(
+                dataset,
+                &schema,
+                &df_schema,
+                engine.context(),
+                &schemas,
+                &suite.file,
+                &mut diags,
+                plan,
+                check.span,
+            );
+            if b.set_scope(check.filter.as_ref())
+                && let Some(bd) = check.kind.bind(&mut b)
+            {
+                suite_bound.push(bd);
+            }
+            suite_ids.push(check_id(dataset, check, &mut used_ids));
+        }
+        bound.push(suite_bound);
+        ids.push(suite_ids);
+    }
+    if !diags.is_empty() {
+        return Err(Error::Spec(diags));
+    }
+    Ok(Prepared { engine, suites, plans, schemas, bound, ids })
+}
+
+/// Dataset name -> (source, the file that declared it). Overrides applied.
+type Sources = BTreeMap<String, (Source, Option<Arc<spec::diagnostic::SourceFile>>)>;
+
+fn collect_sources(suites: &[Suite], overrides: &[(String, String)]) -> Result<Sources, Error> {
+    let mut sources: Sources = BTreeMap::new();
+    let mut diags = Diagnostics::default();
+    for suite in suites {
+        for decl in std::iter::once(&suite.dataset).chain(&suite.datasets) {
+            match sources.get(&decl.name) {
+                Some((existing, _)) if existing.path != decl.source.path => diags.push(
+                    Diagnostic::new(
+                        &suite.file,
+                        decl.source.span,
+                        format!("dataset `{}` is declared elsewhere with source `{}`", decl.name, existing.path),
+                    )
+                    .with_help(Some("one name, one source: rename one of them".into())),
+                ),
+                Some(_) => {}
+                None => {
+                    sources.insert(decl.name.clone(), (decl.source.clone(), Some(Arc::clone(&suite.file))));
+                }
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Error::Spec(diags));
+    }
+    for (name, path) in overrides {
+        let Some(entry) = sources.get_mut(name) else {
+            let names: Vec<&str> = suites.iter().map(|s| s.dataset.name.as_str()).collect();
+            return Err(Error::usage(
+                format!("--data names dataset `{name}`, which no suite declares"),
+                Some(did_you_mean(name, &names)),
+            ));
+        };
+        *entry = (Source { path: path.clone(), format: None, span: None }, None);
+    }
+    Ok(sources)
+}
+
+/// The check's name, or `dataset.kind[.columns]`, made unique with `#n`.
+fn check_id(dataset: &str, check: &spec::Check, used: &mut HashMap<String, usize>) -> String {
+    let base = check.name.clone().unwrap_or_else(|| {
+        let cols = check.kind.columns();
+        if cols.is_empty() { format!("{dataset}.{}", check.kind.kind()) } else { format!("{dataset}.{}.{}", check.kind.kind(), cols.join("+")) }
+    });
+    let n = used.entry(base.clone()).or_insert(0);
+    *n += 1;
+    if *n == 1 { base } else { format!("{base}#{n}") }
+}
+
+impl Prepared {
+    /// What `probity plan` prints: per dataset, its metrics and query plans.
+    pub async fn explain(&self) -> Result<String, Error> {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for (name, plan) in &self.plans {
+            let checks: usize = self
+                .suites
+                .iter()
+                .zip(&self.bound)
+                .filter(|(s, _)| s.dataset.name == *name)
+                .map(|(_, b)| b.len())
+                .sum();
+            let _ = writeln!(
+                out,
+                "dataset `{name}`: {checks} checks -> 1 fused scan with {} aggregates, {} grouped queries",
+                plan.scalars.len(),
+                plan.grouped.len()
+            );
+            let queries = self.engine.explain(plan).await.map_err(|e| query_error(name, &e))?;
+            for (i, q) in queries.iter().enumerate() {
+                let title = if i == 0 { "fused scan".to_string() } else { format!("grouped query {i}") };
+                let _ = writeln!(out, "\n-- {title}\n{q}");
+            }
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    /// Executes every plan, judges every check and fetches failing samples.
+    pub async fn execute(&self, request: &RunRequest, started_at: DateTime<Utc>) -> Result<RunOutcome, Error> {
+        let clock = Instant::now();
+        let now = request.now.unwrap_or(started_at);
+        let measured = futures::future::join_all(self.plans.values().map(|plan| self.engine.measure(plan))).await;
+        let mut values: BTreeMap<&str, (Vec<MetricValue>, Vec<MetricValue>)> = BTreeMap::new();
+        for (plan, result) in self.plans.values().zip(measured) {
+            values.insert(plan.dataset.as_str(), result.map_err(|e| query_error(&plan.dataset, &e))?);
+        }
+
+        let mut suites = Vec::new();
+        let mut sample_jobs = Vec::new();
+        for (si, suite) in self.suites.iter().enumerate() {
+            let dataset = suite.dataset.name.as_str();
+            let (scalars, grouped) = &values[dataset];
+            let schema = &self.schemas[dataset];
+            let rows = crate::checks::scalar_f64(match &scalars[0] {
+                MetricValue::Scalar(v) => v,
+                _ => unreachable!("metric 0 is the row count"),
+            })
+            .map_or(0, |f| f as u64);
+            let mut checks = Vec::new();
+            for (ci, (check, bound)) in suite.checks.iter().zip(&self.bound[si]).enumerate() {
+                let picked = bound
+                    .metrics
+                    .iter()
+                    .map(|m| match *m {
+                        MetricId::Scalar(i) => &scalars[i],
+                        MetricId::Grouped(i) => &grouped[i],
+                    })
+                    .collect();
+                let judgement = check.kind.judge(&Measured { values: picked, schema, now });
+                let status = status_of(&judgement, check.severity);
+                if matches!(status, Status::Fail | Status::Warn)
+                    && request.sample_size > 0
+                    && let Some(q) = &bound.sample
+                {
+                    sample_jobs.push((si, ci, dataset, q, bound.scope.clone()));
+                }
+                checks.push(outcome(self.ids[si][ci].clone(), check, judgement, status));
+            }
+            suites.push(SuiteOutcome { file: suite.file.path.display().to_string(), dataset: dataset.to_string(), rows, checks });
+        }
+
+        let samples = futures::future::join_all(sample_jobs.iter().map(|(_, _, dataset, q, scope)| {
+            self.engine.sample(&self.plans[*dataset], q, scope.clone(), request.sample_size)
+        }))
+        .await;
+        for ((si, ci, dataset, _, _), sample) in sample_jobs.iter().zip(samples) {
+            suites[*si].checks[*ci].failing_sample = Some(sample.map_err(|e| query_error(dataset, &e))?);
+        }
+
+        let status = RunOutcome::worst(suites.iter().flat_map(|s| s.checks.iter().map(|c| c.status)));
+        let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(RunOutcome {
+            probity_version: env!("CARGO_PKG_VERSION"),
+            format_version: crate::outcome::FORMAT_VERSION,
+            status,
+            started_at,
+            now,
+            duration_ms,
+            suites,
+        })
+    }
+}
+
+fn status_of(j: &Judgement, severity: Severity) -> Status {
+    match (j.verdict, severity) {
+        (Verdict::Pass, _) => Status::Pass,
+        (Verdict::Fail, Severity::Error) => Status::Fail,
+        (Verdict::Fail, Severity::Warn) => Status::Warn,
+        (Verdict::Undefined, _) => Status::Error,
+    }
+}
+
+fn outcome(id: String, check: &spec::Check, j: Judgement, status: Status) -> CheckOutcome {
+    let mut cols = check.kind.columns();
+    let (column, columns) = match cols.len() {
+        0 => (None, None),
+        1 => (cols.pop(), None),
+        _ => (None, Some(cols)),
+    };
+    CheckOutcome {
+        id,
+        kind: check.kind.kind().to_string(),
+        column,
+        columns,
+        severity: check.severity.as_str(),
+        status,
+        observed: j.observed,
+        threshold: j.threshold,
+        message: j.message,
+        description: check.description.clone(),
+        filter: check.filter.as_ref().map(|f| f.text.clone()),
+        failing_sample: None,
+    }
+}
+
+fn query_error(dataset: &str, e: &DataFusionError) -> Error {
+    let text = e.to_string();
+    let message = text.lines().next().unwrap_or(&text).to_string();
+    Error::Query { dataset: dataset.to_string(), message }
+}
+
+/// Runs a request from start to end.
+pub async fn run(request: &RunRequest) -> Result<RunOutcome, Error> {
+    let started_at = Utc::now();
+    let prepared = prepare(request).await?;
+    prepared.execute(request, started_at).await
+}

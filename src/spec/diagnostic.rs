@@ -1,0 +1,162 @@
+//! Errors in expectation files, rendered like a compiler's: the file, line
+//! and column, the offending line with a caret under the token, and a help
+//! line that says what would work instead.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::yaml::Span;
+
+/// The text of an expectation file, kept so that errors can quote it.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// One problem, with where it is and what to do about it.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub file: Arc<SourceFile>,
+    pub span: Option<Span>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(file: &Arc<SourceFile>, span: Option<Span>, message: impl Into<String>) -> Self {
+        Self {
+            file: Arc::clone(file),
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    /// `file:line:col`, the way editors and CI logs link to a position.
+    pub fn location(&self) -> String {
+        match self.span {
+            Some(s) => format!("{}:{}:{}", self.file.path.display(), s.line, s.col),
+            None => self.file.path.display().to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "  --> {}", self.location())?;
+        if let Some(span) = self.span
+            && let Some(line) = self.file.text.lines().nth(span.line.saturating_sub(1) as usize)
+        {
+            let number = span.line.to_string();
+            let pad = " ".repeat(number.len());
+            let caret_at = " ".repeat(span.col.saturating_sub(1) as usize);
+            let visible = line.chars().count().saturating_sub(span.col.saturating_sub(1) as usize);
+            let width = (span.len as usize).clamp(1, visible.max(1));
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{number} | {line}")?;
+            writeln!(f, "{pad} | {caret_at}{}", "^".repeat(width))?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one pass over the suites.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        let n = self.0.len();
+        if n > 1 {
+            write!(f, "\n{n} problems found")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// The closest candidate to a misspelt name, if one is close enough to be a
+/// plausible typo (normalised Damerau-Levenshtein similarity of at least 0.6).
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (c, strsim::normalized_damerau_levenshtein(&lower, &c.to_lowercase())))
+        .filter(|(_, score)| *score >= 0.6)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(c, _)| c)
+}
+
+/// A help line: "did you mean `x`?" or, failing that, the list of valid values.
+pub fn did_you_mean<'a>(name: &str, valid: &[&'a str]) -> String {
+    match nearest(name, valid.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("expected one of: {}", valid.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_a_compiler() {
+        let file = Arc::new(SourceFile {
+            path: "checks/loans.yaml".into(),
+            text: "version: 1\nchecks:\n  - not_nul: loan_id\n".into(),
+        });
+        let d = Diagnostic::new(
+            &file,
+            Some(Span { line: 3, col: 5, len: 7 }),
+            "unknown check kind `not_nul`",
+        )
+        .with_help(Some("did you mean `not_null`?".into()));
+        assert_eq!(
+            d.to_string(),
+            "error: unknown check kind `not_nul`\n  --> checks/loans.yaml:3:5\n  |\n3 |   - not_nul: loan_id\n  |     ^^^^^^^\n  = help: did you mean `not_null`?\n"
+        );
+    }
+
+    #[test]
+    fn suggests_only_plausible_names() {
+        assert_eq!(nearest("amout", ["amount", "income"]), Some("amount"));
+        assert_eq!(nearest("zzz", ["amount", "income"]), None);
+    }
+}

@@ -1,0 +1,513 @@
+//! Expectation files: YAML text -> node tree with positions (`yaml`) ->
+//! validated, typed [`Suite`]s. Every problem in a file is reported in one
+//! pass, each with its file:line:col (see `diagnostic`).
+//!
+//! Checking names against the data (does the column exist, has it the right
+//! type) needs the data's schema and happens later, in `compile`, with the
+//! same kind of diagnostics.
+
+pub mod diagnostic;
+pub mod params;
+pub mod yaml;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::checks::{self, CheckKind};
+use diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
+use params::{Params, Sql};
+use yaml::{Node, Span, Value};
+
+pub use params::{Column, Limit};
+
+/// Keys every check accepts besides its own.
+pub const COMMON_KEYS: [&str; 4] = ["name", "severity", "where", "description"];
+
+const TOP_KEYS: [&str; 6] = ["version", "dataset", "reference", "datasets", "defaults", "checks"];
+
+/// One expectation file.
+#[derive(Debug)]
+pub struct Suite {
+    pub file: Arc<SourceFile>,
+    pub dataset: DatasetDecl,
+    /// The baseline for drift checks; parsed and registered, used by drift.
+    pub reference: Option<Source>,
+    /// Further datasets the checks refer to (e.g. the target of `references`).
+    pub datasets: Vec<DatasetDecl>,
+    pub checks: Vec<Check>,
+}
+
+/// A named dataset and where its data is.
+#[derive(Debug, Clone)]
+pub struct DatasetDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub source: Source,
+}
+
+/// Where data is read from: a file, a glob or a (hive-partitioned) folder.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: String,
+    pub format: Option<Format>,
+    /// `None` when the path came from the command line.
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Json,
+    Arrow,
+}
+
+impl Format {
+    pub const NAMES: [&'static str; 4] = ["parquet", "csv", "json", "arrow"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "parquet" => Some(Self::Parquet),
+            "csv" => Some(Self::Csv),
+            "json" | "jsonl" | "ndjson" => Some(Self::Json),
+            "arrow" | "ipc" | "feather" => Some(Self::Arrow),
+            _ => None,
+        }
+    }
+
+    /// The format a path's extension implies (`data.parquet`, `*.csv`, ...).
+    pub fn from_path(path: &str) -> Option<Self> {
+        let ext = Path::new(path).extension()?.to_str()?;
+        Self::from_name(ext)
+    }
+
+    /// File extensions listed when the source is a folder.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Self::Parquet => &[".parquet"],
+            Self::Csv => &[".csv"],
+            Self::Json => &[".json", ".jsonl", ".ndjson"],
+            Self::Arrow => &[".arrow", ".ipc", ".feather"],
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Parquet => "parquet",
+            Self::Csv => "csv",
+            Self::Json => "json",
+            Self::Arrow => "arrow",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warn,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// One check as declared, with the parts every kind shares.
+#[derive(Debug)]
+pub struct Check {
+    pub kind: Box<dyn CheckKind>,
+    pub name: Option<String>,
+    pub severity: Severity,
+    /// Row filter: the check looks only at rows where this holds.
+    pub filter: Option<Sql>,
+    pub description: Option<String>,
+    /// Where the check's kind key is written.
+    pub span: Span,
+}
+
+/// Expands files and folders (their `*.yaml` / `*.yml`, sorted) into suite paths.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("cannot read folder {}: {e}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(format!("no expectation files (*.yaml, *.yml) in folder {}", path.display()));
+            }
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and validates the given suite files, collecting every problem.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Suite>, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut suites = Vec::new();
+    for path in paths {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let file = Arc::new(SourceFile { path: path.clone(), text: String::new() });
+                diags.push(Diagnostic::new(&file, None, format!("cannot read expectation file: {e}")));
+                continue;
+            }
+        };
+        let file = Arc::new(SourceFile { path: path.clone(), text });
+        if let Some(suite) = parse_suite(&file, &mut diags) {
+            suites.push(suite);
+        }
+    }
+    check_names_unique(&suites, &mut diags);
+    if diags.is_empty() { Ok(suites) } else { Err(diags) }
+}
+
+/// Validates one file's text into a suite.
+pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Suite> {
+    let root = match yaml::parse(&file.text) {
+        Ok(root) => root,
+        Err(e) => {
+            diags.push(Diagnostic::new(file, e.span, format!("invalid YAML: {}", e.message)));
+            return None;
+        }
+    };
+    let Value::Map(entries) = &root.value else {
+        diags.push(
+            Diagnostic::new(file, Some(root.span), format!("an expectation file is a mapping, found {}", root.describe()))
+                .with_help(Some("start with `version: 1`, then `dataset:` and `checks:`".into())),
+        );
+        return None;
+    };
+    let before = diags.len();
+    let mut version = None;
+    let mut dataset = None;
+    let mut reference = None;
+    let mut datasets = Vec::new();
+    let mut default_severity = Severity::Error;
+    let mut checks_node = None;
+    for (key, value) in entries {
+        match key.as_str() {
+            Some("version") => version = Some(value),
+            Some("dataset") => dataset = parse_dataset(file, value, diags),
+            Some("reference") => reference = parse_source(file, value, diags),
+            Some("datasets") => datasets = parse_datasets(file, value, diags),
+            Some("defaults") => default_severity = parse_defaults(file, value, diags),
+            Some("checks") => checks_node = Some(value),
+            other => {
+                let name = other.unwrap_or("?");
+                diags.push(
+                    Diagnostic::new(file, Some(key.span), format!("unknown top-level key `{name}`"))
+                        .with_help(Some(did_you_mean(name, &TOP_KEYS))),
+                );
+            }
+        }
+    }
+    match version {
+        None => diags.push(
+            Diagnostic::new(file, Some(root.span), "missing `version`").with_help(Some("add `version: 1` at the top".into())),
+        ),
+        Some(v) if !matches!(v.value, Value::Int(1)) => diags.push(
+            Diagnostic::new(file, Some(v.span), "unsupported version")
+                .with_help(Some("this probity reads `version: 1`".into())),
+        ),
+        Some(_) => {}
+    }
+    if dataset.is_none() && !entries.iter().any(|(k, _)| k.as_str() == Some("dataset")) {
+        diags.push(
+            Diagnostic::new(file, Some(root.span), "missing `dataset`")
+                .with_help(Some("add `dataset: { name: loans, source: datasets/loans.parquet }`".into())),
+        );
+    }
+    let checks = match checks_node {
+        Some(node) => parse_checks(file, node, default_severity, diags),
+        None => {
+            diags.push(
+                Diagnostic::new(file, Some(root.span), "missing `checks`")
+                    .with_help(Some("add `checks:` with a list of checks, e.g. `- row_count: { min: 1 }`".into())),
+            );
+            Vec::new()
+        }
+    };
+    if diags.len() > before {
+        return None;
+    }
+    Some(Suite { file: Arc::clone(file), dataset: dataset?, reference, datasets, checks })
+}
+
+fn map_entries<'a>(file: &Arc<SourceFile>, node: &'a Node, what: &str, diags: &mut Diagnostics) -> Option<&'a [(Node, Node)]> {
+    if let Value::Map(entries) = &node.value {
+        Some(entries)
+    } else {
+        diags.push(Diagnostic::new(file, Some(node.span), format!("`{what}` must be a mapping, found {}", node.describe())));
+        None
+    }
+}
+
+fn unknown_key(file: &Arc<SourceFile>, key: &Node, within: &str, valid: &[&str], diags: &mut Diagnostics) {
+    let name = key.as_str().unwrap_or("?");
+    diags.push(
+        Diagnostic::new(file, Some(key.span), format!("unknown key `{name}` in `{within}`"))
+            .with_help(Some(did_you_mean(name, valid))),
+    );
+}
+
+fn parse_dataset(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Option<DatasetDecl> {
+    let entries = map_entries(file, node, "dataset", diags)?;
+    let mut name = None;
+    let mut source_node = None;
+    let mut format = None;
+    for (key, value) in entries {
+        match key.as_str() {
+            Some("name") => match value.as_str() {
+                Some(s) if is_identifier(s) => name = Some((s.to_string(), value.span)),
+                _ => diags.push(
+                    Diagnostic::new(file, Some(value.span), "a dataset name is letters, digits and `_`, starting with a letter")
+                        .with_help(Some("for example `name: loans`".into())),
+                ),
+            },
+            Some("source") => source_node = Some(value),
+            Some("format") => format = Some(value),
+            _ => unknown_key(file, key, "dataset", &["name", "source", "format"], diags),
+        }
+    }
+    let Some((name, name_span)) = name else {
+        if !entries.iter().any(|(k, _)| k.as_str() == Some("name")) {
+            diags.push(Diagnostic::new(file, Some(node.span), "`dataset` needs a `name`"));
+        }
+        return None;
+    };
+    let Some(source_node) = source_node else {
+        diags.push(Diagnostic::new(file, Some(node.span), "`dataset` needs a `source`").with_help(Some(
+            "a file, a glob or a folder, e.g. `source: datasets/loans.parquet`".into(),
+        )));
+        return None;
+    };
+    let source = source_from(file, source_node, format, diags)?;
+    Some(DatasetDecl { name, name_span, source })
+}
+
+/// `reference: path` or `reference: { source: path, format: csv }`.
+fn parse_source(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Option<Source> {
+    if node.as_str().is_some() {
+        return source_from(file, node, None, diags);
+    }
+    let entries = map_entries(file, node, "reference", diags)?;
+    let mut source_node = None;
+    let mut format = None;
+    for (key, value) in entries {
+        match key.as_str() {
+            Some("source") => source_node = Some(value),
+            Some("format") => format = Some(value),
+            _ => unknown_key(file, key, "reference", &["source", "format"], diags),
+        }
+    }
+    let Some(source_node) = source_node else {
+        diags.push(Diagnostic::new(file, Some(node.span), "`reference` needs a `source`"));
+        return None;
+    };
+    source_from(file, source_node, format, diags)
+}
+
+/// `datasets: { customers: datasets/customers.parquet, ... }`
+fn parse_datasets(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Vec<DatasetDecl> {
+    let Some(entries) = map_entries(file, node, "datasets", diags) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        let Some(name) = key.as_str().filter(|s| is_identifier(s)) else {
+            diags.push(Diagnostic::new(file, Some(key.span), "a dataset name is letters, digits and `_`, starting with a letter"));
+            continue;
+        };
+        if let Some(source) = parse_source(file, value, diags) {
+            out.push(DatasetDecl { name: name.to_string(), name_span: key.span, source });
+        }
+    }
+    out
+}
+
+fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags: &mut Diagnostics) -> Option<Source> {
+    let Some(path) = node.as_str().filter(|s| !s.trim().is_empty()) else {
+        diags.push(Diagnostic::new(file, Some(node.span), format!("`source` must be a path, found {}", node.describe())));
+        return None;
+    };
+    let format = match format {
+        None => None,
+        Some(f) => match f.as_str().and_then(Format::from_name) {
+            Some(fmt) => Some(fmt),
+            None => {
+                let name = f.as_str().unwrap_or("?");
+                diags.push(
+                    Diagnostic::new(file, Some(f.span), format!("unknown format `{name}`"))
+                        .with_help(Some(did_you_mean(name, &Format::NAMES))),
+                );
+                return None;
+            }
+        },
+    };
+    Some(Source { path: path.to_string(), format, span: Some(node.span) })
+}
+
+fn parse_defaults(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Severity {
+    let mut severity = Severity::Error;
+    if let Some(entries) = map_entries(file, node, "defaults", diags) {
+        for (key, value) in entries {
+            match key.as_str() {
+                Some("severity") => {
+                    if let Some(s) = parse_severity(file, value, diags) {
+                        severity = s;
+                    }
+                }
+                _ => unknown_key(file, key, "defaults", &["severity"], diags),
+            }
+        }
+    }
+    severity
+}
+
+fn parse_severity(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Option<Severity> {
+    match node.as_str() {
+        Some("error") => Some(Severity::Error),
+        Some("warn" | "warning") => Some(Severity::Warn),
+        other => {
+            diags.push(
+                Diagnostic::new(file, Some(node.span), format!("unknown severity `{}`", other.unwrap_or("?")))
+                    .with_help(Some("expected one of: error, warn".into())),
+            );
+            None
+        }
+    }
+}
+
+fn parse_checks(file: &Arc<SourceFile>, node: &Node, default: Severity, diags: &mut Diagnostics) -> Vec<Check> {
+    let Value::Seq(items) = &node.value else {
+        diags.push(
+            Diagnostic::new(file, Some(node.span), format!("`checks` must be a list, found {}", node.describe()))
+                .with_help(Some("write each check on its own line starting with `- `".into())),
+        );
+        return Vec::new();
+    };
+    items.iter().filter_map(|item| parse_check(file, item, default, diags)).collect()
+}
+
+/// One entry of `checks:`: `- kind: params`, with the shared keys either
+/// inside the params map or beside the kind key.
+fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &mut Diagnostics) -> Option<Check> {
+    let Value::Map(entries) = &item.value else {
+        diags.push(
+            Diagnostic::new(file, Some(item.span), format!("a check is a mapping like `not_null: loan_id`, found {}", item.describe()))
+                .with_help(Some(format!("check kinds: {}", checks::KIND_NAMES.join(", ")))),
+        );
+        return None;
+    };
+    let (kind_key, params_node) = entries.first()?;
+    let kind_name = kind_key.as_str().unwrap_or("?");
+    let Some(kind) = checks::lookup(kind_name) else {
+        let help = if let Some(planned) = checks::planned(kind_name) {
+            planned.to_string()
+        } else {
+            did_you_mean(kind_name, checks::KIND_NAMES)
+        };
+        diags.push(
+            Diagnostic::new(file, Some(kind_key.span), format!("unknown check kind `{kind_name}`")).with_help(Some(help)),
+        );
+        return None;
+    };
+    let before = diags.len();
+    let mut common = CommonKeys::default();
+    // Shared keys written beside the kind key.
+    for (key, value) in &entries[1..] {
+        match key.as_str() {
+            Some(k) if COMMON_KEYS.contains(&k) => common.read(file, k, value, diags),
+            _ => unknown_key(file, key, kind.name, &COMMON_KEYS, diags),
+        }
+    }
+    // Shared keys inside the params map.
+    if let Value::Map(params) = &params_node.value {
+        for (key, value) in params {
+            if let Some(k) = key.as_str().filter(|k| COMMON_KEYS.contains(k)) {
+                common.read(file, k, value, diags);
+            }
+        }
+    }
+    let mut params = Params::new(kind.name, kind_key.span, params_node, file, diags);
+    for key in COMMON_KEYS {
+        params.get(key);
+    }
+    let parsed = (kind.parse)(&mut params, &mut common.filter);
+    params.finish();
+    if diags.len() > before {
+        return None;
+    }
+    Some(Check {
+        kind: parsed?,
+        name: common.name,
+        severity: common.severity.unwrap_or(default),
+        filter: common.filter,
+        description: common.description,
+        span: kind_key.span,
+    })
+}
+
+#[derive(Default)]
+struct CommonKeys {
+    name: Option<String>,
+    severity: Option<Severity>,
+    filter: Option<Sql>,
+    description: Option<String>,
+}
+
+impl CommonKeys {
+    fn read(&mut self, file: &Arc<SourceFile>, key: &str, value: &Node, diags: &mut Diagnostics) {
+        let text = value.as_str().map(str::to_string);
+        match key {
+            "severity" => self.severity = parse_severity(file, value, diags),
+            "name" => match text {
+                Some(s) if !s.trim().is_empty() => self.name = Some(s),
+                _ => diags.push(Diagnostic::new(file, Some(value.span), "`name` must be a non-empty string")),
+            },
+            "where" => match text {
+                Some(s) if !s.trim().is_empty() => self.filter = Some(Sql { text: s, span: value.span }),
+                _ => diags.push(
+                    Diagnostic::new(file, Some(value.span), "`where` must be a SQL condition in a string")
+                        .with_help(Some("for example `where: \"country = 'US'\"`".into())),
+                ),
+            },
+            _ => self.description = text,
+        }
+    }
+}
+
+fn check_names_unique(suites: &[Suite], diags: &mut Diagnostics) {
+    let mut seen: std::collections::HashMap<&str, ()> = std::collections::HashMap::new();
+    for suite in suites {
+        for check in &suite.checks {
+            if let Some(name) = &check.name
+                && seen.insert(name, ()).is_some()
+            {
+                diags.push(
+                    Diagnostic::new(&suite.file, Some(check.span), format!("check name `{name}` is used twice"))
+                        .with_help(Some("check names identify results in reports and history: make them unique".into())),
+                );
+            }
+        }
+    }
+}
+
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
