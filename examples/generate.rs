@@ -13,11 +13,7 @@
 //! flat at any row count.
 //!
 //! All names, e-mail addresses and numbers are synthetic: no real people are described.
-#![allow(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    reason = "a command-line example reports what it wrote"
-)]
+#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line example reports what it wrote")]
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -64,18 +60,8 @@ const WINDOW_SECONDS: i64 = 90 * SECONDS_PER_DAY - 6 * 3600;
 /// 30 characters: an implausible free-text `purpose`.
 const LONG_PURPOSE: &str = "other_unspecified_purpose_text";
 
-const COUNTRIES: &[(&str, u32)] = &[
-    ("US", 30),
-    ("GB", 12),
-    ("DE", 12),
-    ("FR", 10),
-    ("IN", 8),
-    ("ES", 7),
-    ("IT", 7),
-    ("NL", 5),
-    ("PL", 5),
-    ("SE", 4),
-];
+const COUNTRIES: &[(&str, u32)] =
+    &[("US", 30), ("GB", 12), ("DE", 12), ("FR", 10), ("IN", 8), ("ES", 7), ("IT", 7), ("NL", 5), ("PL", 5), ("SE", 4)];
 const SEGMENTS: &[(&str, u32)] = &[("retail", 70), ("premium", 20), ("business", 10)];
 const GENDERS: &[(&str, u32)] = &[("female", 48), ("male", 48), ("nonbinary", 4)];
 const PURPOSES: &[(&str, u32)] = &[
@@ -90,25 +76,18 @@ const PURPOSES: &[(&str, u32)] = &[
 ];
 const TERMS: &[(i64, u32)] = &[(12, 10), (24, 20), (36, 35), (48, 15), (60, 20)];
 /// Reserved example domains only (RFC 2606), so no address can reach anyone.
-const EMAIL_DOMAINS: &[(&str, u32)] = &[
-    ("example.com", 50),
-    ("example.org", 20),
-    ("example.net", 15),
-    ("mail.example.com", 10),
-    ("corp.example.org", 5),
-];
+const EMAIL_DOMAINS: &[(&str, u32)] =
+    &[("example.com", 50), ("example.org", 20), ("example.net", 15), ("mail.example.com", 10), ("corp.example.org", 5)];
 
 const FEMALE_NAMES: &[&str] = &[
-    "Alice", "Beatriz", "Chiara", "Dorota", "Elena", "Freya", "Greta", "Hanna", "Ines", "Julia",
-    "Klara", "Lena", "Maja", "Nora", "Olivia", "Priya", "Rosa", "Sofia", "Tessa", "Zoe",
+    "Alice", "Beatriz", "Chiara", "Dorota", "Elena", "Freya", "Greta", "Hanna", "Ines", "Julia", "Klara", "Lena",
+    "Maja", "Nora", "Olivia", "Priya", "Rosa", "Sofia", "Tessa", "Zoe",
 ];
 const MALE_NAMES: &[&str] = &[
-    "Aarav", "Bruno", "Carlos", "David", "Erik", "Felix", "Georg", "Hugo", "Ivan", "Jonas", "Karl",
-    "Luca", "Marek", "Noah", "Oscar", "Pablo", "Rohan", "Sven", "Tomas", "Viktor",
+    "Aarav", "Bruno", "Carlos", "David", "Erik", "Felix", "Georg", "Hugo", "Ivan", "Jonas", "Karl", "Luca", "Marek",
+    "Noah", "Oscar", "Pablo", "Rohan", "Sven", "Tomas", "Viktor",
 ];
-const NEUTRAL_NAMES: &[&str] = &[
-    "Alex", "Charlie", "Jesse", "Kim", "Morgan", "Noa", "Quinn", "Robin", "Sam", "Sasha",
-];
+const NEUTRAL_NAMES: &[&str] = &["Alex", "Charlie", "Jesse", "Kim", "Morgan", "Noa", "Quinn", "Robin", "Sam", "Sasha"];
 const LAST_NAMES: &[&str] = &[
     "Andersen",
     "Bauer",
@@ -315,17 +294,9 @@ fn customer(id: i64) -> Customer {
     // email: first.last<1..999>@<reserved example domain>.
     let number = rng.int_in(1, 999);
     let domain = rng.weighted(EMAIL_DOMAINS);
-    let email = format!(
-        "{}.{}{number}@{domain}",
-        first.to_lowercase(),
-        last.to_lowercase()
-    );
+    let email = format!("{}.{}{number}@{domain}", first.to_lowercase(), last.to_lowercase());
     // base income: lognormal, median 55k (x1.5 for premium and business), spread 0.5.
-    let median = if segment == "retail" {
-        55_000.0
-    } else {
-        82_500.0
-    };
+    let median = if segment == "retail" { 55_000.0 } else { 82_500.0 };
     let base_income = rng.lognormal(median, 0.5);
     Customer {
         id,
@@ -357,18 +328,10 @@ fn customers_schema() -> SchemaRef {
 fn customers_batch(customers: &[Customer]) -> Result<RecordBatch> {
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from_iter_values(customers.iter().map(|c| c.id))),
-        Arc::new(StringArray::from_iter_values(
-            customers.iter().map(|c| &c.name),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            customers.iter().map(|c| c.segment),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            customers.iter().map(|c| c.country),
-        )),
-        Arc::new(Date32Array::from_iter_values(
-            customers.iter().map(|c| c.created_at),
-        )),
+        Arc::new(StringArray::from_iter_values(customers.iter().map(|c| &c.name))),
+        Arc::new(StringArray::from_iter_values(customers.iter().map(|c| c.segment))),
+        Arc::new(StringArray::from_iter_values(customers.iter().map(|c| c.country))),
+        Arc::new(Date32Array::from_iter_values(customers.iter().map(|c| c.created_at))),
     ];
     Ok(RecordBatch::try_new(customers_schema(), columns)?)
 }
@@ -378,11 +341,7 @@ fn write_customers_csv(path: &Path, customers: &[Customer]) -> Result<FileSummar
     writeln!(out, "customer_id,name,segment,country,created_at")?;
     for c in customers {
         let created = format_date(i64::from(c.created_at));
-        writeln!(
-            out,
-            "{},{},{},{},{created}",
-            c.id, c.name, c.segment, c.country
-        )?;
+        writeln!(out, "{},{},{},{},{created}", c.id, c.name, c.segment, c.country)?;
     }
     out.flush()?;
     FileSummary::of(path, customers.len() as u64)
@@ -426,9 +385,7 @@ impl LoanGenerator<'_> {
         let customer = &self.customers[rng.int_in(0, CUSTOMERS - 1) as usize];
         // income: the customer's base income +-5%, whole units, clamped to 12k..250k;
         // 1% missing at random.
-        let true_income = (customer.base_income * (0.95 + 0.1 * rng.unit()))
-            .round()
-            .clamp(12_000.0, 250_000.0);
+        let true_income = (customer.base_income * (0.95 + 0.1 * rng.unit())).round().clamp(12_000.0, 250_000.0);
         let income = (!rng.chance(0.01)).then_some(true_income);
         // amount: right-skewed lognormal, median 8k scaled mildly with income, spread 0.75,
         // clipped to 500..50000 (about 1% sit at the 50000 cap) and rounded to cents.
@@ -443,8 +400,7 @@ impl LoanGenerator<'_> {
         let applied_at = self.applied_at(id, rng.int_in(0, 3599)) * MICROS_PER_SECOND;
         // score: logistic of (income up, amount down, noise), rounded to 4 decimals;
         // about two thirds of the rows are >= 0.5.
-        let logit = 0.4 + 1.2 * (true_income / 55_000.0).ln() - 0.8 * (amount / 8_000.0).ln()
-            + 0.9 * rng.normal();
+        let logit = 0.4 + 1.2 * (true_income / 55_000.0).ln() - 0.8 * (amount / 8_000.0).ln() + 0.9 * rng.normal();
         let score = round_to(1.0 / (1.0 + (-logit).exp()), 4);
         // approved: the model's decision, score >= 0.5.
         let approved = i64::from(score >= 0.5);
@@ -510,18 +466,13 @@ fn loans_schema() -> SchemaRef {
 }
 
 fn loans_batch(loans: &[LoanRecord]) -> Result<RecordBatch> {
-    let int = |f: fn(&LoanRecord) -> i64| -> ArrayRef {
-        Arc::new(Int64Array::from_iter_values(loans.iter().map(f)))
-    };
-    let float = |f: fn(&LoanRecord) -> f64| -> ArrayRef {
-        Arc::new(Float64Array::from_iter_values(loans.iter().map(f)))
-    };
-    let text = |f: fn(&LoanRecord) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(loans.iter().map(f)))
-    };
+    let int = |f: fn(&LoanRecord) -> i64| -> ArrayRef { Arc::new(Int64Array::from_iter_values(loans.iter().map(f))) };
+    let float =
+        |f: fn(&LoanRecord) -> f64| -> ArrayRef { Arc::new(Float64Array::from_iter_values(loans.iter().map(f))) };
+    let text =
+        |f: fn(&LoanRecord) -> &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(loans.iter().map(f))) };
     let applied_at =
-        TimestampMicrosecondArray::from_iter_values(loans.iter().map(|l| l.applied_at))
-            .with_timezone("UTC");
+        TimestampMicrosecondArray::from_iter_values(loans.iter().map(|l| l.applied_at)).with_timezone("UTC");
     let columns: Vec<ArrayRef> = vec![
         Arc::new(loans.iter().map(|l| l.loan_id).collect::<Int64Array>()),
         text(|l| &l.application_id),
@@ -555,11 +506,7 @@ struct FileSummary {
 impl FileSummary {
     fn of(path: &Path, rows: u64) -> Result<Self> {
         let bytes = fs::metadata(path)?.len();
-        Ok(FileSummary {
-            path: path.to_path_buf(),
-            rows,
-            bytes,
-        })
+        Ok(FileSummary { path: path.to_path_buf(), rows, bytes })
     }
 }
 
@@ -581,11 +528,7 @@ impl ParquetOut {
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
         let writer = ArrowWriter::try_new(File::create(path)?, schema, Some(props))?;
-        Ok(ParquetOut {
-            path: path.to_path_buf(),
-            writer,
-            rows: 0,
-        })
+        Ok(ParquetOut { path: path.to_path_buf(), writer, rows: 0 })
     }
 
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -630,18 +573,13 @@ fn write_loans_by_month(dir: &Path, generator: &LoanGenerator) -> Result<Vec<Fil
         let count = BATCH_ROWS.min(generator.rows - first + 1);
         let mut by_month: BTreeMap<String, Vec<LoanRecord>> = BTreeMap::new();
         for loan in generator.batch(first, count) {
-            by_month
-                .entry(month_of(loan.applied_at))
-                .or_default()
-                .push(loan);
+            by_month.entry(month_of(loan.applied_at)).or_default().push(loan);
         }
         for (month, loans) in by_month {
             let out = match outputs.entry(month) {
                 std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
                 std::collections::btree_map::Entry::Vacant(entry) => {
-                    let path = dir
-                        .join(format!("month={}", entry.key()))
-                        .join("part-0.parquet");
+                    let path = dir.join(format!("month={}", entry.key())).join("part-0.parquet");
                     entry.insert(ParquetOut::create(&path, loans_schema())?)
                 }
             };
@@ -665,10 +603,7 @@ struct RowPicker {
 
 impl RowPicker {
     fn new(salt: u64, rows: usize) -> Self {
-        RowPicker {
-            order: Rng::keyed(salt, 0).permutation(rows),
-            next: 0,
-        }
+        RowPicker { order: Rng::keyed(salt, 0).permutation(rows), next: 0 }
     }
 
     fn take(&mut self, count: usize) -> Vec<usize> {
@@ -695,19 +630,11 @@ struct Corruptor<'a, T> {
 impl<'a, T> Corruptor<'a, T> {
     fn new(rows: &'a mut [T], salt: u64) -> Self {
         let picker = RowPicker::new(salt, rows.len());
-        Corruptor {
-            rows,
-            picker,
-            rng: Rng::keyed(salt, 1),
-            report: Vec::new(),
-        }
+        Corruptor { rows, picker, rng: Rng::keyed(salt, 1), report: Vec::new() }
     }
 
     fn note(&mut self, rows: usize, what: impl Into<String>) {
-        self.report.push(Defect {
-            what: what.into(),
-            rows,
-        });
+        self.report.push(Defect { what: what.into(), rows });
     }
 
     /// Applies `change` to `count` fresh rows.
@@ -720,11 +647,7 @@ impl<'a, T> Corruptor<'a, T> {
 
     /// Gives `count` fresh rows the key of `count` other fresh rows; returns the (sorted)
     /// duplicated keys and the keys that disappeared.
-    fn duplicate_keys<K: Copy + Ord>(
-        &mut self,
-        count: usize,
-        key: impl Fn(&mut T) -> &mut K,
-    ) -> (Vec<K>, Vec<K>) {
+    fn duplicate_keys<K: Copy + Ord>(&mut self, count: usize, key: impl Fn(&mut T) -> &mut K) -> (Vec<K>, Vec<K>) {
         let sources = self.picker.take(count);
         let victims = self.picker.take(count);
         let (mut duplicated, mut missing) = (Vec::new(), Vec::new());
@@ -742,24 +665,14 @@ impl<'a, T> Corruptor<'a, T> {
 /// Dirty loans: the clean generator over a stale window (newest 2026-10-20T00:00:00Z), then
 /// fixed numbers of defects, each on rows of its own, so every count is exact.
 fn dirty_loans(customers: &[Customer]) -> (Vec<LoanRecord>, Vec<Defect>) {
-    let generator = LoanGenerator {
-        customers,
-        rows: DIRTY_LOAN_ROWS,
-        newest: epoch_seconds(2026, 10, 20, 0),
-    };
+    let generator = LoanGenerator { customers, rows: DIRTY_LOAN_ROWS, newest: epoch_seconds(2026, 10, 20, 0) };
     let mut loans = generator.batch(1, DIRTY_LOAN_ROWS);
     let mut dirt = Corruptor::new(&mut loans, SALT_DIRTY_LOANS);
     let all = dirt.rows.len();
-    dirt.note(
-        all,
-        "stale: every applied_at is in a window ending 2026-10-20T00:00:00Z",
-    );
+    dirt.note(all, "stale: every applied_at is in a window ending 2026-10-20T00:00:00Z");
 
     dirt.duplicate_keys(20, |l| &mut l.loan_id);
-    dirt.note(
-        20,
-        "loan_id values that occur twice (40 rows; 20 overwritten ids are missing)",
-    );
+    dirt.note(20, "loan_id values that occur twice (40 rows; 20 overwritten ids are missing)");
     dirt.apply(10, "null loan_id", |l, _| l.loan_id = None);
     dirt.apply(15, "negative amount (-5000..-500)", |l, rng| {
         l.amount = -round_to(500.0 + 4_500.0 * rng.unit(), 2);
@@ -770,30 +683,18 @@ fn dirty_loans(customers: &[Customer]) -> (Vec<LoanRecord>, Vec<Defect>) {
     dirt.apply(15, "term_months = 18 (not in 12/24/36/48/60)", |l, _| {
         l.term_months = 18;
     });
-    dirt.apply(
-        20,
-        "email without '@' (first.last123.example.com)",
-        |l, _| {
-            l.email = l.email.replace('@', ".");
-        },
-    );
-    dirt.apply(
-        20,
-        "email with a space (first last123@example.com)",
-        |l, _| {
-            l.email = l.email.replacen('.', " ", 1);
-        },
-    );
+    dirt.apply(20, "email without '@' (first.last123.example.com)", |l, _| {
+        l.email = l.email.replace('@', ".");
+    });
+    dirt.apply(20, "email with a space (first last123@example.com)", |l, _| {
+        l.email = l.email.replacen('.', " ", 1);
+    });
     dirt.apply(10, "purpose = \"\" (empty string)", |l, _| l.purpose = "");
     let long = format!("purpose = \"{LONG_PURPOSE}\" (30 characters)");
     dirt.apply(10, &long, |l, _| l.purpose = LONG_PURPOSE);
-    dirt.apply(
-        25,
-        "customer_id in 5000..=6000 (no such customer)",
-        |l, rng| {
-            l.customer_id = rng.int_in(5000, 6000);
-        },
-    );
+    dirt.apply(25, "customer_id in 5000..=6000 (no such customer)", |l, rng| {
+        l.customer_id = rng.int_in(5000, 6000);
+    });
     dirt.apply(30, "country = \"us\" (lowercase)", |l, _| l.country = "us");
     dirt.apply(12, "age = 150", |l, _| l.age = 150);
     dirt.apply(40, "score below 0 (-0.2..-0.01; approved = 0)", |l, rng| {
@@ -813,10 +714,7 @@ fn dirty_loans(customers: &[Customer]) -> (Vec<LoanRecord>, Vec<Defect>) {
             added += 1;
         }
     }
-    dirt.note(
-        target,
-        format!("null income (8%: {inherited} inherited + {added} added)"),
-    );
+    dirt.note(target, format!("null income (8%: {inherited} inherited + {added} added)"));
     let report = dirt.report;
     (loans, report)
 }
@@ -832,10 +730,7 @@ fn dirty_customers(customers: &[Customer]) -> (Vec<Customer>, Vec<Defect>) {
     let mut rows = customers.to_vec();
     let mut dirt = Corruptor::new(&mut rows, SALT_DIRTY_CUSTOMERS);
     let (duplicated, missing) = dirt.duplicate_keys(5, |c| &mut c.id);
-    dirt.note(
-        5,
-        format!("customer_id values that occur twice ({duplicated:?}); missing: {missing:?}"),
-    );
+    dirt.note(5, format!("customer_id values that occur twice ({duplicated:?}); missing: {missing:?}"));
     let report = dirt.report;
     (rows, report)
 }
@@ -866,11 +761,7 @@ usage: cargo run --release --example generate -- [--rows N] [--out DIR] [--only 
   --only TABLE  loans | loans_by_month | customers | dirty (default: everything)";
 
 fn parse_args() -> std::result::Result<Options, String> {
-    let mut options = Options {
-        rows: DEFAULT_LOAN_ROWS,
-        out: PathBuf::from("datasets"),
-        only: None,
-    };
+    let mut options = Options { rows: DEFAULT_LOAN_ROWS, out: PathBuf::from("datasets"), only: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -906,11 +797,8 @@ fn run(options: &Options) -> Result<()> {
     let wants = |table: Only| options.only.is_none_or(|only| only == table);
     let out = &options.out;
     let customers = all_customers();
-    let generator = LoanGenerator {
-        customers: &customers,
-        rows: options.rows,
-        newest: epoch_seconds(2026, 10, 31, 18),
-    };
+    let generator =
+        LoanGenerator { customers: &customers, rows: options.rows, newest: epoch_seconds(2026, 10, 31, 18) };
     let mut files = Vec::new();
     let mut defects = Vec::new();
 
@@ -918,30 +806,18 @@ fn run(options: &Options) -> Result<()> {
         files.push(write_loans(&out.join("loans.parquet"), &generator)?);
     }
     if wants(Only::Customers) {
-        files.push(write_parquet(
-            &out.join("customers.parquet"),
-            &customers_batch(&customers)?,
-        )?);
+        files.push(write_parquet(&out.join("customers.parquet"), &customers_batch(&customers)?)?);
         files.push(write_customers_csv(&out.join("customers.csv"), &customers)?);
     }
     if wants(Only::LoansByMonth) {
-        files.extend(write_loans_by_month(
-            &out.join("loans_by_month"),
-            &generator,
-        )?);
+        files.extend(write_loans_by_month(&out.join("loans_by_month"), &generator)?);
     }
     if wants(Only::Dirty) {
         let (loans, report) = dirty_loans(&customers);
-        files.push(write_parquet(
-            &out.join("dirty/loans.parquet"),
-            &loans_batch(&loans)?,
-        )?);
+        files.push(write_parquet(&out.join("dirty/loans.parquet"), &loans_batch(&loans)?)?);
         defects.push(("dirty/loans.parquet", report));
         let (rows, report) = dirty_customers(&customers);
-        files.push(write_parquet(
-            &out.join("dirty/customers.parquet"),
-            &customers_batch(&rows)?,
-        )?);
+        files.push(write_parquet(&out.join("dirty/customers.parquet"), &customers_batch(&rows)?)?);
         defects.push(("dirty/customers.parquet", report));
     }
     print!("{}", summary(&files, &defects));
@@ -952,13 +828,7 @@ fn summary(files: &[FileSummary], defects: &[(&str, Vec<Defect>)]) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "{:<56} {:>12} {:>12}", "file", "rows", "bytes");
     for f in files {
-        let _ = writeln!(
-            text,
-            "{:<56} {:>12} {:>12}",
-            f.path.display(),
-            f.rows,
-            f.bytes
-        );
+        let _ = writeln!(text, "{:<56} {:>12} {:>12}", f.path.display(), f.rows, f.bytes);
     }
     let total: u64 = files.iter().map(|f| f.bytes).sum();
     let _ = writeln!(text, "{:<56} {:>12} {total:>12}", "total", "");

@@ -6,7 +6,7 @@ use crate::spec::diagnostic::Diagnostics;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Problems in expectation files, or in the data they name, each with a
-    /// file:line:col.
+    /// <file:line:col>.
     #[error("{0}")]
     Spec(Diagnostics),
     /// A problem with what was asked for that has no place in a file
@@ -14,8 +14,8 @@ pub enum Error {
     #[error("{message}")]
     Usage { message: String, help: Option<String> },
     /// A query failed while reading data (e.g. a corrupt file discovered mid-scan).
-    #[error("dataset `{dataset}`: {message}")]
-    Query { dataset: String, message: String },
+    #[error("dataset `{dataset}`: cannot read the data in `{path}`: {message}")]
+    Query { dataset: String, path: String, message: String },
 }
 
 impl Error {
@@ -27,7 +27,10 @@ impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
             Self::Usage { help, .. } => help.as_deref(),
-            _ => None,
+            Self::Query { .. } => {
+                Some("the file may be corrupt or truncated: regenerate it, or point --data at a good copy")
+            }
+            Self::Spec(_) => None,
         }
     }
 }

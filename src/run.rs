@@ -44,18 +44,20 @@ pub struct Prepared {
     /// Per suite, per check: what binding produced.
     bound: Vec<Vec<Bound>>,
     ids: Vec<Vec<String>>,
+    /// Where each dataset is read from, for error messages.
+    paths: BTreeMap<String, String>,
 }
 
 /// Loads, opens and binds; every problem found is reported together.
 pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
     let paths = spec::expand_paths(&request.paths).map_err(|m| Error::usage(m, None))?;
-    let suites = spec::load(&paths).map_err(Error::Spec)?;
-    let sources = collect_sources(&suites, &request.data)?;
+    let (suites, mut diags) = spec::load(&paths);
+    let sources = collect_sources(&suites, &request.data, &mut diags)?;
     let engine = Engine::new(&request.engine).map_err(|e| Error::usage(e.to_string(), None))?;
 
-    let mut diags = Diagnostics::default();
     let mut schemas = BTreeMap::new();
-    let opened = futures::future::join_all(sources.iter().map(|(name, (source, _))| engine.register(name, source))).await;
+    let opened =
+        futures::future::join_all(sources.iter().map(|(name, (source, _))| engine.register(name, source))).await;
     for ((name, (source, decl_file)), result) in sources.iter().zip(opened) {
         match result {
             Ok(schema) => {
@@ -71,17 +73,18 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
             },
         }
     }
-    if !diags.is_empty() {
-        return Err(Error::Spec(diags));
-    }
-
     let mut plans: BTreeMap<String, DatasetPlan> = BTreeMap::new();
     let mut bound = Vec::new();
     let mut ids = Vec::new();
     let mut used_ids: HashMap<String, usize> = HashMap::new();
     for suite in &suites {
         let dataset = suite.dataset.name.as_str();
-        let schema = Arc::clone(&schemas[dataset]);
+        // A dataset that cannot be opened is reported above; its checks cannot bind.
+        let Some(schema) = schemas.get(dataset).cloned() else {
+            bound.push(Vec::new());
+            ids.push(Vec::new());
+            continue;
+        };
         let df_schema = DFSchema::try_from(schema.as_ref().clone()).map_err(|e| Error::usage(e.to_string(), None))?;
         let plan = plans.entry(dataset.to_string()).or_insert_with(|| DatasetPlan::new(dataset));
         let mut suite_bound = Vec::new();
@@ -109,17 +112,22 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
         ids.push(suite_ids);
     }
     if !diags.is_empty() {
+        diags.sort();
         return Err(Error::Spec(diags));
     }
-    Ok(Prepared { engine, suites, plans, schemas, bound, ids })
+    let paths = sources.into_iter().map(|(name, (source, _))| (name, source.path)).collect();
+    Ok(Prepared { engine, suites, plans, schemas, bound, ids, paths })
 }
 
 /// Dataset name -> (source, the file that declared it). Overrides applied.
 type Sources = BTreeMap<String, (Source, Option<Arc<spec::diagnostic::SourceFile>>)>;
 
-fn collect_sources(suites: &[Suite], overrides: &[(String, String)]) -> Result<Sources, Error> {
+fn collect_sources(
+    suites: &[Suite],
+    overrides: &[(String, String)],
+    diags: &mut Diagnostics,
+) -> Result<Sources, Error> {
     let mut sources: Sources = BTreeMap::new();
-    let mut diags = Diagnostics::default();
     for suite in suites {
         for decl in std::iter::once(&suite.dataset).chain(&suite.datasets) {
             match sources.get(&decl.name) {
@@ -138,9 +146,6 @@ fn collect_sources(suites: &[Suite], overrides: &[(String, String)]) -> Result<S
             }
         }
     }
-    if !diags.is_empty() {
-        return Err(Error::Spec(diags));
-    }
     for (name, path) in overrides {
         let Some(entry) = sources.get_mut(name) else {
             let names: Vec<&str> = suites.iter().map(|s| s.dataset.name.as_str()).collect();
@@ -158,7 +163,11 @@ fn collect_sources(suites: &[Suite], overrides: &[(String, String)]) -> Result<S
 fn check_id(dataset: &str, check: &spec::Check, used: &mut HashMap<String, usize>) -> String {
     let base = check.name.clone().unwrap_or_else(|| {
         let cols = check.kind.columns();
-        if cols.is_empty() { format!("{dataset}.{}", check.kind.kind()) } else { format!("{dataset}.{}.{}", check.kind.kind(), cols.join("+")) }
+        if cols.is_empty() {
+            format!("{dataset}.{}", check.kind.kind())
+        } else {
+            format!("{dataset}.{}.{}", check.kind.kind(), cols.join("+"))
+        }
     });
     let n = used.entry(base.clone()).or_insert(0);
     *n += 1;
@@ -184,7 +193,7 @@ impl Prepared {
                 plan.scalars.len(),
                 plan.grouped.len()
             );
-            let queries = self.engine.explain(plan).await.map_err(|e| query_error(name, &e))?;
+            let queries = self.engine.explain(plan).await.map_err(|e| self.query_error(name, &e))?;
             for (i, q) in queries.iter().enumerate() {
                 let title = if i == 0 { "fused scan".to_string() } else { format!("grouped query {i}") };
                 let _ = writeln!(out, "\n-- {title}\n{q}");
@@ -201,7 +210,7 @@ impl Prepared {
         let measured = futures::future::join_all(self.plans.values().map(|plan| self.engine.measure(plan))).await;
         let mut values: BTreeMap<&str, (Vec<MetricValue>, Vec<MetricValue>)> = BTreeMap::new();
         for (plan, result) in self.plans.values().zip(measured) {
-            values.insert(plan.dataset.as_str(), result.map_err(|e| query_error(&plan.dataset, &e))?);
+            values.insert(plan.dataset.as_str(), result.map_err(|e| self.query_error(&plan.dataset, &e))?);
         }
 
         let mut suites = Vec::new();
@@ -235,7 +244,12 @@ impl Prepared {
                 }
                 checks.push(outcome(self.ids[si][ci].clone(), check, judgement, status));
             }
-            suites.push(SuiteOutcome { file: suite.file.path.display().to_string(), dataset: dataset.to_string(), rows, checks });
+            suites.push(SuiteOutcome {
+                file: suite.file.path.display().to_string(),
+                dataset: dataset.to_string(),
+                rows,
+                checks,
+            });
         }
 
         let samples = futures::future::join_all(sample_jobs.iter().map(|(_, _, dataset, q, scope)| {
@@ -243,7 +257,7 @@ impl Prepared {
         }))
         .await;
         for ((si, ci, dataset, _, _), sample) in sample_jobs.iter().zip(samples) {
-            suites[*si].checks[*ci].failing_sample = Some(sample.map_err(|e| query_error(dataset, &e))?);
+            suites[*si].checks[*ci].failing_sample = Some(sample.map_err(|e| self.query_error(dataset, &e))?);
         }
 
         let status = RunOutcome::worst(suites.iter().flat_map(|s| s.checks.iter().map(|c| c.status)));
@@ -292,10 +306,21 @@ fn outcome(id: String, check: &spec::Check, j: Judgement, status: Status) -> Che
     }
 }
 
-fn query_error(dataset: &str, e: &DataFusionError) -> Error {
-    let text = e.to_string();
-    let message = text.lines().next().unwrap_or(&text).to_string();
-    Error::Query { dataset: dataset.to_string(), message }
+impl Prepared {
+    /// A failed query, naming the dataset and where its data is.
+    fn query_error(&self, dataset: &str, e: &DataFusionError) -> Error {
+        let text = e.to_string();
+        let mut message = text.lines().next().unwrap_or(&text);
+        for prefix in
+            ["Arrow error: ", "Parquet argument error: ", "Parquet error: ", "External error: ", "Execution error: "]
+        {
+            while let Some(rest) = message.strip_prefix(prefix) {
+                message = rest;
+            }
+        }
+        let path = self.paths.get(dataset).map_or("?", String::as_str);
+        Error::Query { dataset: dataset.to_string(), path: path.to_string(), message: message.to_string() }
+    }
 }
 
 /// Runs a request from start to end.

@@ -30,7 +30,11 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
     let mostly = Mostly::parse(p);
     if min.is_none() && max.is_none() {
         let span = p.kind_span;
-        p.error(span, "`between` needs `min`, `max` or both", Some("for example `between: { column: amount, min: 0 }`".into()));
+        p.error(
+            span,
+            "`between` needs `min`, `max` or both",
+            Some("for example `between: { column: amount, min: 0 }`".into()),
+        );
         return None;
     }
     if let (Some(lo), Some(hi)) = (min.as_ref().and_then(Node::as_f64), max.as_ref().and_then(Node::as_f64))
@@ -66,7 +70,11 @@ impl CheckKind for Between {
         if !is_orderable(&dt) {
             b.error(
                 self.column.span,
-                format!("`between` needs a numeric, date or timestamp column; `{}` is {dt}", self.column.name),
+                format!(
+                    "`between` needs a numeric, date or timestamp column; `{}` is {}",
+                    self.column.name,
+                    super::schema::type_name(&dt)
+                ),
                 Some("use `length` for the length of strings, or `in_set` for categories".into()),
             );
             return None;
@@ -91,7 +99,7 @@ impl CheckKind for Between {
                 }
             }
         }
-        Some(validity::bind(b, c, valid, vec![self.column.name.clone()]))
+        Some(validity::bind(b, c, valid, Some(&self.column.name)))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {

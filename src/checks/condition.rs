@@ -23,14 +23,19 @@ pub fn parse(p: &mut Params<'_>, filter: &mut Option<Sql>) -> Option<Box<dyn Che
     let mostly = Mostly::parse(p);
     let expect = match p.opt_string("expect") {
         Some((text, span)) => Sql { text, span },
-        None => match filter.take() {
-            Some(sql) => sql,
-            None => {
+        None => {
+            if let Some(sql) = filter.take() {
+                sql
+            } else {
                 let span = p.kind_span;
-                p.error(span, "`condition` needs a SQL predicate in `where` (or `expect`)", Some("for example `condition: { where: \"amount <= income * 10\" }`".into()));
+                p.error(
+                    span,
+                    "`condition` needs a SQL predicate in `where` (or `expect`)",
+                    Some("for example `condition: { where: \"amount <= income * 10\" }`".into()),
+                );
                 return None;
             }
-        },
+        }
     };
     Some(Box::new(Condition { expect, mostly }))
 }
@@ -46,8 +51,7 @@ impl CheckKind for Condition {
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
         let predicate = b.predicate(&self.expect, "condition")?;
-        let shown: Vec<String> = b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect();
-        Some(validity::bind(b, predicate.clone(), predicate, shown))
+        Some(validity::bind(b, predicate.clone(), predicate, None))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {

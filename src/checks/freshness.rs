@@ -29,7 +29,11 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
     let node = p.require("max_age")?;
     let text = p.string(node, "a duration such as `1d`")?;
     let Some(seconds) = parse_duration(&text) else {
-        p.error(node.span, format!("invalid duration `{text}`"), Some("a number and a unit: s, m, h, d or w, e.g. `36h`".into()));
+        p.error(
+            node.span,
+            format!("invalid duration `{text}`"),
+            Some("a number and a unit: s, m, h, d or w, e.g. `36h`".into()),
+        );
         return None;
     };
     Some(Box::new(Freshness { column, max_age: text, max_age_seconds: seconds }))
@@ -59,7 +63,11 @@ impl CheckKind for Freshness {
         if !temporal {
             b.error(
                 self.column.span,
-                format!("`freshness` needs a timestamp or date column; `{}` is {dt}", self.column.name),
+                format!(
+                    "`freshness` needs a timestamp or date column; `{}` is {}",
+                    self.column.name,
+                    super::schema::type_name(&dt)
+                ),
                 Some("cast the column when writing the data, or check it with `stat`".into()),
             );
             return None;
@@ -88,6 +96,7 @@ impl CheckKind for Freshness {
                     .observed("age_seconds", json_number(Some(age)))
             }
         };
-        j.threshold("max_age", self.max_age.clone()).threshold("max_age_seconds", json_number(Some(self.max_age_seconds)))
+        j.threshold("max_age", self.max_age.clone())
+            .threshold("max_age_seconds", json_number(Some(self.max_age_seconds)))
     }
 }

@@ -65,7 +65,7 @@ impl CheckKind for InSet {
         let c = Binder::col(&self.column);
         let member = c.clone().in_list(list, false);
         let valid = if self.negated { not(member) } else { member };
-        Some(validity::bind(b, c, valid, vec![self.column.name.clone()]))
+        Some(validity::bind(b, c, valid, Some(&self.column.name)))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {

@@ -27,7 +27,11 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
     let mostly = Mostly::parse(p);
     if min.is_none() && max.is_none() {
         let span = p.kind_span;
-        p.error(span, "`length` needs `min`, `max` or both", Some("for example `length: { column: code, min: 3, max: 3 }`".into()));
+        p.error(
+            span,
+            "`length` needs `min`, `max` or both",
+            Some("for example `length: { column: code, min: 3, max: 3 }`".into()),
+        );
         return None;
     }
     Some(Box::new(Length { column, min, max, mostly }))
@@ -47,7 +51,7 @@ impl CheckKind for Length {
         if !is_string(&dt) {
             b.error(
                 self.column.span,
-                format!("`length` needs a string column; `{}` is {dt}", self.column.name),
+                format!("`length` needs a string column; `{}` is {}", self.column.name, super::schema::type_name(&dt)),
                 Some("use `between` for numeric ranges".into()),
             );
             return None;
@@ -56,12 +60,12 @@ impl CheckKind for Length {
         let len = character_length(c.clone());
         let mut valid = lit(true);
         if let Some(min) = self.min {
-            valid = valid.and(len.clone().gt_eq(lit(min as i64)));
+            valid = valid.and(len.clone().gt_eq(lit(i64::try_from(min).unwrap_or(i64::MAX))));
         }
         if let Some(max) = self.max {
-            valid = valid.and(len.lt_eq(lit(max as i64)));
+            valid = valid.and(len.lt_eq(lit(i64::try_from(max).unwrap_or(i64::MAX))));
         }
-        Some(validity::bind(b, c, valid, vec![self.column.name.clone()]))
+        Some(validity::bind(b, c, valid, Some(&self.column.name)))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {

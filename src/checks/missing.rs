@@ -9,9 +9,9 @@ use datafusion::logical_expr::Expr;
 use super::validity::literal;
 use super::{CheckKind, Judgement, Measured, Verdict, fraction, json_number};
 use crate::compile::{Binder, Bound, SampleQuery};
+use crate::spec::Column;
 use crate::spec::params::{Limit, Params, Sql, format_percent};
 use crate::spec::yaml::Node;
-use crate::spec::Column;
 
 #[derive(Debug)]
 struct Missing {

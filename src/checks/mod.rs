@@ -5,6 +5,7 @@
 //! The documented `observed` and `threshold` fields of each kind are listed in
 //! `docs/checks.md`.
 
+mod between;
 mod condition;
 mod freshness;
 mod in_set;
@@ -18,7 +19,6 @@ mod schema;
 mod stat;
 mod unique;
 mod validity;
-mod between;
 
 use std::fmt;
 
@@ -43,33 +43,50 @@ pub trait CheckKind: fmt::Debug + Send + Sync {
     fn judge(&self, m: &Measured<'_>) -> Judgement;
 }
 
+/// Reads a kind's parameters into a check (`None` after reporting problems).
+pub type ParseFn = fn(&mut Params<'_>, &mut Option<Sql>) -> Option<Box<dyn CheckKind>>;
+
 /// A registry entry: the YAML name and the parameter parser.
 pub struct KindInfo {
     pub name: &'static str,
+    /// The keys it accepts besides `name`, `severity`, `where`, `description`.
+    pub keys: &'static [&'static str],
     /// Reads the kind's parameters; may take the common `where` (see `condition`).
-    pub parse: fn(&mut Params<'_>, &mut Option<Sql>) -> Option<Box<dyn CheckKind>>,
+    pub parse: ParseFn,
 }
 
 pub const KINDS: &[KindInfo] = &[
-    KindInfo { name: "row_count", parse: row_count::parse },
-    KindInfo { name: "schema", parse: schema::parse },
-    KindInfo { name: "not_null", parse: not_null::parse },
-    KindInfo { name: "missing", parse: missing::parse },
-    KindInfo { name: "unique", parse: unique::parse },
-    KindInfo { name: "between", parse: between::parse },
-    KindInfo { name: "in_set", parse: in_set::parse_in },
-    KindInfo { name: "not_in_set", parse: in_set::parse_not_in },
-    KindInfo { name: "regex", parse: regex::parse },
-    KindInfo { name: "length", parse: length::parse },
-    KindInfo { name: "stat", parse: stat::parse },
-    KindInfo { name: "condition", parse: condition::parse },
-    KindInfo { name: "freshness", parse: freshness::parse },
-    KindInfo { name: "references", parse: references::parse },
+    KindInfo { name: "row_count", keys: &["min", "max"], parse: row_count::parse },
+    KindInfo { name: "schema", keys: &["columns", "required", "forbidden", "extra_columns"], parse: schema::parse },
+    KindInfo { name: "not_null", keys: &["column", "mostly"], parse: not_null::parse },
+    KindInfo { name: "missing", keys: &["column", "max", "values"], parse: missing::parse },
+    KindInfo { name: "unique", keys: &["column", "columns", "max"], parse: unique::parse },
+    KindInfo { name: "between", keys: &["column", "min", "max", "strict", "mostly"], parse: between::parse },
+    KindInfo { name: "in_set", keys: &["column", "values", "mostly"], parse: in_set::parse_in },
+    KindInfo { name: "not_in_set", keys: &["column", "values", "mostly"], parse: in_set::parse_not_in },
+    KindInfo { name: "regex", keys: &["column", "pattern", "mostly"], parse: regex::parse },
+    KindInfo { name: "length", keys: &["column", "min", "max", "mostly"], parse: length::parse },
+    KindInfo { name: "stat", keys: &["column", "metric", "q", "min", "max", "between"], parse: stat::parse },
+    KindInfo { name: "condition", keys: &["expect", "mostly"], parse: condition::parse },
+    KindInfo { name: "freshness", keys: &["column", "max_age"], parse: freshness::parse },
+    KindInfo { name: "references", keys: &["column", "to", "mostly"], parse: references::parse },
 ];
 
 pub const KIND_NAMES: &[&str] = &[
-    "row_count", "schema", "not_null", "missing", "unique", "between", "in_set", "not_in_set", "regex", "length", "stat",
-    "condition", "freshness", "references",
+    "row_count",
+    "schema",
+    "not_null",
+    "missing",
+    "unique",
+    "between",
+    "in_set",
+    "not_in_set",
+    "regex",
+    "length",
+    "stat",
+    "condition",
+    "freshness",
+    "references",
 ];
 
 pub fn lookup(name: &str) -> Option<&'static KindInfo> {
@@ -79,9 +96,9 @@ pub fn lookup(name: &str) -> Option<&'static KindInfo> {
 /// Kinds in the design that this version does not run yet: say so plainly.
 pub fn planned(name: &str) -> Option<&'static str> {
     match name {
-        "drift" | "fairness" | "trend" => {
-            Some("this check kind is designed but not available in this version of probity yet; remove it to run the suite")
-        }
+        "drift" | "fairness" | "trend" => Some(
+            "this check kind is designed but not available in this version of probity yet; remove it to run the suite",
+        ),
         _ => None,
     }
 }

@@ -45,15 +45,20 @@ impl CheckKind for NotNull {
         let present = fraction(rows - nulls, rows);
         let (verdict, message) = match present {
             None => (Verdict::Undefined, "no rows in scope: nothing to judge".to_string()),
-            Some(f) if f + 1e-12 >= required => {
-                (Verdict::Pass, if nulls == 0 { format!("no nulls in {rows} rows") } else { format!("{nulls} nulls in {rows} rows") })
-            }
+            Some(f) if f + 1e-12 >= required => (
+                Verdict::Pass,
+                if nulls == 0 { format!("no nulls in {rows} rows") } else { format!("{nulls} nulls in {rows} rows") },
+            ),
             Some(f) => (Verdict::Fail, format!("{nulls} nulls in {rows} rows ({})", format_percent(1.0 - f))),
         };
         let j = Judgement::new(verdict, message)
             .observed("rows", rows)
             .observed("null_count", nulls)
             .observed("null_fraction", json_number(fraction(nulls, rows)));
-        if self.mostly.0.is_some() { j.threshold("mostly", format_percent(required)) } else { j.threshold("max_null_count", 0) }
+        if self.mostly.0.is_some() {
+            j.threshold("mostly", format_percent(required))
+        } else {
+            j.threshold("max_null_count", 0)
+        }
     }
 }

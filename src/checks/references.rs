@@ -28,7 +28,11 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
     let to = p.column_node(node)?;
     let mostly = Mostly::parse(p);
     let Some((target, target_column)) = to.name.split_once('.') else {
-        p.error(node.span, format!("`to` is `dataset.column`, found `{}`", to.name), Some("e.g. `to: customers.customer_id`".into()));
+        p.error(
+            node.span,
+            format!("`to` is `dataset.column`, found `{}`", to.name),
+            Some("e.g. `to: customers.customer_id`".into()),
+        );
         return None;
     };
     let (target, target_column) = (target.to_string(), target_column.to_string());
@@ -48,11 +52,18 @@ impl CheckKind for References {
         let left = b.column(&self.column);
         let right = b.foreign_column(&self.target, &self.target_column, self.to.span);
         let (left, right) = (left?, right?);
-        let comparable = (left.is_numeric() && right.is_numeric()) || (is_string(&left) && is_string(&right)) || left == right;
+        let comparable =
+            (left.is_numeric() && right.is_numeric()) || (is_string(&left) && is_string(&right)) || left == right;
         if !comparable {
             b.error(
                 self.to.span,
-                format!("`{}` is {left} but `{}` is {right}: they cannot be compared", self.column.name, self.to.name),
+                format!(
+                    "`{}` is {} but `{}` is {}: they cannot be compared",
+                    self.column.name,
+                    super::schema::type_name(&left),
+                    self.to.name,
+                    super::schema::type_name(&right)
+                ),
                 Some("point `to` at a column of the same kind of type".into()),
             );
             return None;
@@ -71,7 +82,9 @@ impl CheckKind for References {
         let present = fraction(values - orphans.min(values), values);
         let (verdict, message) = match present {
             None => (Verdict::Undefined, "no non-null values in scope: nothing to look up".to_string()),
-            Some(f) if f + 1e-12 >= required => (Verdict::Pass, format!("all {values} values found in {}", self.to.name)),
+            Some(f) if f + 1e-12 >= required => {
+                (Verdict::Pass, format!("all {values} values found in {}", self.to.name))
+            }
             Some(_) => (Verdict::Fail, format!("{orphans} of {values} values have no match in {}", self.to.name)),
         };
         let j = Judgement::new(verdict, message)
@@ -79,6 +92,10 @@ impl CheckKind for References {
             .observed("missing_count", orphans)
             .observed("missing_fraction", json_number(fraction(orphans, values)))
             .threshold("to", self.to.name.clone());
-        if self.mostly.0.is_some() { j.threshold("mostly", format_percent(required)) } else { j.threshold("max_missing_count", 0) }
+        if self.mostly.0.is_some() {
+            j.threshold("mostly", format_percent(required))
+        } else {
+            j.threshold("max_missing_count", 0)
+        }
     }
 }

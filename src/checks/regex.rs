@@ -27,7 +27,11 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
     let mostly = Mostly::parse(p);
     if let Err(e) = ::regex::Regex::new(&pattern) {
         let reason = e.to_string().lines().last().unwrap_or("invalid pattern").trim().to_string();
-        p.error(node.span, format!("invalid regular expression: {reason}"), Some("quote patterns in single quotes so that backslashes stay as written".into()));
+        p.error(
+            node.span,
+            format!("invalid regular expression: {reason}"),
+            Some("quote patterns in single quotes so that backslashes stay as written".into()),
+        );
         return None;
     }
     Some(Box::new(Regex { column, pattern, mostly }))
@@ -47,14 +51,14 @@ impl CheckKind for Regex {
         if !is_string(&dt) {
             b.error(
                 self.column.span,
-                format!("`regex` needs a string column; `{}` is {dt}", self.column.name),
+                format!("`regex` needs a string column; `{}` is {}", self.column.name, super::schema::type_name(&dt)),
                 Some("use `between` or `in_set` for numbers, or cast in a `condition`".into()),
             );
             return None;
         }
         let c = Binder::col(&self.column);
         let valid = regexp_like(c.clone(), lit(self.pattern.clone()), None);
-        Some(validity::bind(b, c, valid, vec![self.column.name.clone()]))
+        Some(validity::bind(b, c, valid, Some(&self.column.name)))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {

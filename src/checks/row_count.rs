@@ -61,7 +61,8 @@ impl CheckKind for RowCount {
         } else {
             format!("{n} rows")
         };
-        let mut j = Judgement::new(if low || high { Verdict::Fail } else { Verdict::Pass }, message).observed("value", n);
+        let mut j =
+            Judgement::new(if low || high { Verdict::Fail } else { Verdict::Pass }, message).observed("value", n);
         if let Some(min) = self.min {
             j = j.threshold("min", min);
         }

@@ -19,8 +19,28 @@ use crate::spec::params::{Params, Sql};
 use crate::spec::yaml::Value;
 
 const TYPE_NAMES: &[&str] = &[
-    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64", "string",
-    "bool", "date", "timestamp", "time", "duration", "decimal", "binary", "integer", "float", "numeric",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "string",
+    "bool",
+    "date",
+    "timestamp",
+    "time",
+    "duration",
+    "decimal",
+    "binary",
+    "integer",
+    "float",
+    "numeric",
 ];
 
 #[derive(Debug)]
@@ -50,7 +70,11 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
                 columns.push((name, ty));
             }
         } else {
-            p.error(node.span, "`columns` maps column names to types", Some("e.g. `columns: { loan_id: int64 }`".into()));
+            p.error(
+                node.span,
+                "`columns` maps column names to types",
+                Some("e.g. `columns: { loan_id: int64 }`".into()),
+            );
             return None;
         }
     }
@@ -101,8 +125,12 @@ pub fn type_name(t: &DataType) -> String {
         DataType::Timestamp(..) => "timestamp".into(),
         DataType::Time32(_) | DataType::Time64(_) => "time".into(),
         DataType::Duration(_) => "duration".into(),
-        DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => "decimal".into(),
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => "binary".into(),
+        DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => {
+            "decimal".into()
+        }
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+            "binary".into()
+        }
         DataType::Dictionary(_, v) => type_name(v),
         other => other.to_string().to_lowercase(),
     }
@@ -113,7 +141,12 @@ fn matches_type(expected: &str, t: &DataType) -> bool {
     match expected {
         "integer" => actual.starts_with("int") || actual.starts_with("uint"),
         "float" => actual.starts_with("float"),
-        "numeric" => actual.starts_with("int") || actual.starts_with("uint") || actual.starts_with("float") || actual == "decimal",
+        "numeric" => {
+            actual.starts_with("int")
+                || actual.starts_with("uint")
+                || actual.starts_with("float")
+                || actual == "decimal"
+        }
         e => e == actual,
     }
 }
@@ -152,7 +185,9 @@ impl CheckKind for SchemaCheck {
         }
         let forbidden: Vec<String> =
             self.forbidden.iter().filter(|c| field(&c.name).is_some()).map(|c| c.name.clone()).collect();
-        let declared = |name: &str| self.columns.iter().any(|(c, _)| c.name == name) || self.required.iter().any(|c| c.name == name);
+        let declared = |name: &str| {
+            self.columns.iter().any(|(c, _)| c.name == name) || self.required.iter().any(|c| c.name == name)
+        };
         let extra: Vec<String> = if self.extra_allowed {
             Vec::new()
         } else {
@@ -163,7 +198,12 @@ impl CheckKind for SchemaCheck {
             problems.push(format!("missing columns: {}", missing.join(", ")));
         }
         for m in &mismatched {
-            problems.push(format!("`{}` is {}, expected {}", m["column"].as_str().unwrap_or(""), m["actual"].as_str().unwrap_or(""), m["expected"].as_str().unwrap_or("")));
+            problems.push(format!(
+                "`{}` is {}, expected {}",
+                m["column"].as_str().unwrap_or(""),
+                m["actual"].as_str().unwrap_or(""),
+                m["expected"].as_str().unwrap_or("")
+            ));
         }
         if !forbidden.is_empty() {
             problems.push(format!("forbidden columns present: {}", forbidden.join(", ")));
@@ -172,8 +212,13 @@ impl CheckKind for SchemaCheck {
             problems.push(format!("unexpected columns: {}", extra.join(", ")));
         }
         let verdict = if problems.is_empty() { Verdict::Pass } else { Verdict::Fail };
-        let message = if problems.is_empty() { format!("{} columns as expected", schema.fields().len()) } else { problems.join("; ") };
-        let expected: serde_json::Map<String, Json> = self.columns.iter().map(|(c, t)| (c.name.clone(), Json::from(t.clone()))).collect();
+        let message = if problems.is_empty() {
+            format!("{} columns as expected", schema.fields().len())
+        } else {
+            problems.join("; ")
+        };
+        let expected: serde_json::Map<String, Json> =
+            self.columns.iter().map(|(c, t)| (c.name.clone(), Json::from(t.clone()))).collect();
         let mut j = Judgement::new(verdict, message)
             .observed("columns", schema.fields().len())
             .observed("missing", missing)

@@ -6,8 +6,8 @@
 //!
 //! Metrics (exact unless named approx_): mean, stddev and variance (sample,
 //! n - 1), min, max, sum, median, quantile (with `q`, linear interpolation as
-//! `percentile_cont`), distinct_count (a grouped query of its own),
-//! approx_distinct_count (HyperLogLog), approx_median, approx_quantile
+//! `percentile_cont`), `distinct_count` (a grouped query of its own),
+//! `approx_distinct_count` (`HyperLogLog`), `approx_median`, `approx_quantile`
 //! (t-digest). An aggregate over no non-null values is undefined: error status.
 
 use datafusion::functions_aggregate::expr_fn::{
@@ -23,8 +23,18 @@ use crate::spec::diagnostic::did_you_mean;
 use crate::spec::params::{Params, Sql};
 
 const METRICS: &[&str] = &[
-    "mean", "stddev", "variance", "min", "max", "sum", "median", "quantile", "distinct_count", "approx_distinct_count",
-    "approx_median", "approx_quantile",
+    "mean",
+    "stddev",
+    "variance",
+    "min",
+    "max",
+    "sum",
+    "median",
+    "quantile",
+    "distinct_count",
+    "approx_distinct_count",
+    "approx_median",
+    "approx_quantile",
 ];
 
 #[derive(Debug)]
@@ -37,18 +47,25 @@ struct Stat {
 }
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
-    let column = p.column()?;
-    let node = p.require("metric")?;
-    let name = p.string(node, "a metric name")?;
+    // Read every key first so that one mistake does not hide another.
+    let column = p.column();
+    let metric_node = p.require("metric");
+    let q = p.opt_number("q");
+    let (mut lo, mut hi) = (p.opt_number("min"), p.opt_number("max"));
+    let between = p.get("between");
+    let name = p.string(metric_node?, "a metric name")?;
     let Some(metric) = METRICS.iter().copied().find(|m| *m == name) else {
-        p.error(node.span, format!("unknown metric `{name}`"), Some(did_you_mean(&name, METRICS)));
+        p.error(metric_node?.span, format!("unknown metric `{name}`"), Some(did_you_mean(&name, METRICS)));
         return None;
     };
-    let q = p.opt_number("q");
     let needs_q = metric.ends_with("quantile");
     match (needs_q, q) {
         (true, None) => {
-            p.error(node.span, format!("`{metric}` needs `q`, the quantile between 0 and 1"), Some("e.g. `q: 0.95`".into()));
+            p.error(
+                metric_node?.span,
+                format!("`{metric}` needs `q`, the quantile between 0 and 1"),
+                Some("e.g. `q: 0.95`".into()),
+            );
             return None;
         }
         (true, Some(q)) if !(0.0..=1.0).contains(&q) => {
@@ -63,12 +80,15 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
         }
         _ => {}
     }
-    let (mut lo, mut hi) = (p.opt_number("min"), p.opt_number("max"));
-    if let Some(between) = p.get("between") {
+    if let Some(between) = between {
         let pair = p.seq(between, "between")?;
-        let bounds: Vec<f64> = pair.iter().filter_map(|n| n.as_f64()).collect();
+        let bounds: Vec<f64> = pair.iter().filter_map(super::super::spec::yaml::Node::as_f64).collect();
         if pair.len() != 2 || bounds.len() != 2 || bounds[0] > bounds[1] {
-            p.error(between.span, "`between` takes two numbers, low then high", Some("e.g. `between: [5000, 20000]`".into()));
+            p.error(
+                between.span,
+                "`between` takes two numbers, low then high",
+                Some("e.g. `between: [5000, 20000]`".into()),
+            );
             return None;
         }
         (lo, hi) = (Some(bounds[0]), Some(bounds[1]));
@@ -78,7 +98,7 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
         p.error(span, "`stat` needs `min`, `max` or `between`", None);
         return None;
     }
-    Some(Box::new(Stat { column, metric, q, min: lo, max: hi }))
+    Some(Box::new(Stat { column: column?, metric, q, min: lo, max: hi }))
 }
 
 impl CheckKind for Stat {
@@ -93,11 +113,17 @@ impl CheckKind for Stat {
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
         let dt = b.column(&self.column)?;
         let counts_only = matches!(self.metric, "distinct_count" | "approx_distinct_count");
-        let orderable = matches!(self.metric, "min" | "max" | "median" | "quantile" | "approx_median" | "approx_quantile");
-        if !counts_only && !(dt.is_numeric() || (orderable && crate::compile::is_orderable(&dt))) {
+        let orderable =
+            matches!(self.metric, "min" | "max" | "median" | "quantile" | "approx_median" | "approx_quantile");
+        if !(counts_only || dt.is_numeric() || (orderable && crate::compile::is_orderable(&dt))) {
             b.error(
                 self.column.span,
-                format!("`{}` needs a numeric column; `{}` is {dt}", self.metric, self.column.name),
+                format!(
+                    "`{}` needs a numeric column; `{}` is {}",
+                    self.metric,
+                    self.column.name,
+                    super::schema::type_name(&dt)
+                ),
                 Some("distinct_count works on any column".into()),
             );
             return None;
@@ -136,13 +162,12 @@ impl CheckKind for Stat {
                 let low = self.min.is_some_and(|lo| v < lo);
                 let high = self.max.is_some_and(|hi| v > hi);
                 let range = match (self.min, self.max) {
-                    (Some(lo), Some(hi)) => format!("[{}, {}]", show(lo), show(hi)),
-                    (Some(lo), None) => format!(">= {}", show(lo)),
-                    (None, hi) => format!("<= {}", show(hi.unwrap_or_default())),
+                    (Some(lo), Some(hi)) => format!("between {} and {}", show(lo), show(hi)),
+                    (Some(lo), None) => format!("at least {}", show(lo)),
+                    (None, hi) => format!("at most {}", show(hi.unwrap_or_default())),
                 };
                 let verdict = if low || high { Verdict::Fail } else { Verdict::Pass };
-                let word = if verdict == Verdict::Pass { "within" } else { "outside" };
-                Judgement::new(verdict, format!("{name} = {}, {word} {range}", show(v)))
+                Judgement::new(verdict, format!("{name} = {}; expected {range}", show(v)))
             }
         };
         j = j.observed("value", json_number(value)).threshold("metric", self.metric);

@@ -69,9 +69,13 @@ impl CheckKind for Unique {
         let rows_in_scope = m.count(1);
         let share = fraction(d.duplicate_rows, d.rows);
         let (verdict, message) = match self.max.allows(d.duplicate_rows, d.rows) {
-            _ if d.rows == 0 => (Verdict::Undefined, "no rows with a non-null key in scope: nothing to judge".to_string()),
+            _ if d.rows == 0 => {
+                (Verdict::Undefined, "no rows with a non-null key in scope: nothing to judge".to_string())
+            }
             None => (Verdict::Undefined, "no rows in scope".to_string()),
-            Some(true) if d.duplicate_keys == 0 => (Verdict::Pass, format!("{} distinct keys, no duplicates", d.distinct_keys)),
+            Some(true) if d.duplicate_keys == 0 => {
+                (Verdict::Pass, format!("{} distinct keys, no duplicates", d.distinct_keys))
+            }
             Some(ok) => (
                 if ok { Verdict::Pass } else { Verdict::Fail },
                 format!(

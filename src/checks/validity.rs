@@ -28,13 +28,21 @@ impl Mostly {
 }
 
 /// Requests `[values, invalid]`: non-null `subject` rows in scope, and those
-/// among them where `valid` does not hold. `shown` columns go in the sample.
-pub fn bind(b: &mut Binder<'_>, subject: Expr, valid: Expr, shown: Vec<String>) -> Bound {
+/// among them where `valid` does not hold. The failing sample shows the
+/// offending values of `column`, or whole rows when there is no one column.
+pub fn bind(b: &mut Binder<'_>, subject: Expr, valid: Expr, column: Option<&str>) -> Bound {
     let present = subject.is_not_null();
     let values = b.count_where(Some(present.clone()));
     let bad = present.and(not(valid));
     let invalid = b.count_where(Some(bad.clone()));
-    b.bound(vec![values, invalid], Some(SampleQuery::Rows { predicate: bad, columns: shown }))
+    let sample = match column {
+        Some(c) => SampleQuery::Values { predicate: bad, column: c.to_string() },
+        None => SampleQuery::Rows {
+            predicate: bad,
+            columns: b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect(),
+        },
+    };
+    b.bound(vec![values, invalid], Some(sample))
 }
 
 /// Judges the `[values, invalid]` metrics of [`bind`]. `rule` says what valid
@@ -84,13 +92,15 @@ pub fn literal(node: &Node, target: &DataType) -> Result<Expr, String> {
         DataType::Dictionary(_, v) => v.as_ref(),
         t => t,
     };
-    let numeric_into_string = matches!(node.value, Value::Int(_) | Value::Float(_)) && crate::compile::is_string(target);
+    let numeric_into_string =
+        matches!(node.value, Value::Int(_) | Value::Float(_)) && crate::compile::is_string(target);
     let text_into_number = matches!(node.value, Value::Str(_)) && target.is_numeric();
     if numeric_into_string || text_into_number {
         return Err(format!("{} does not match the column's type {target}", node.describe()));
     }
     // Whole numbers compared with a float column stay exact as f64.
-    let cast_target = if target.is_numeric() && matches!(node.value, Value::Float(_)) { &DataType::Float64 } else { target };
+    let cast_target =
+        if target.is_numeric() && matches!(node.value, Value::Float(_)) { &DataType::Float64 } else { target };
     value
         .cast_to(cast_target)
         .map(lit)

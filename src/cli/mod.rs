@@ -44,7 +44,7 @@ struct CommonArgs {
     /// Threads for scanning data (default: the number of cores).
     #[arg(long, value_name = "N")]
     target_partitions: Option<usize>,
-    /// Memory for query execution, e.g. 512M or 2G; DataFusion spills beyond it where it can.
+    /// Memory for query execution, e.g. 512M or 2G; `DataFusion` spills beyond it where it can.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<usize>,
 }
@@ -84,7 +84,9 @@ enum FailOn {
 
 fn parse_data(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((name, path)) if crate::spec::is_identifier(name) && !path.is_empty() => Ok((name.to_string(), path.to_string())),
+        Some((name, path)) if crate::spec::is_identifier(name) && !path.is_empty() => {
+            Ok((name.to_string(), path.to_string()))
+        }
         _ => Err("expected NAME=PATH, e.g. --data loans=datasets/dirty/loans.parquet".into()),
     }
 }

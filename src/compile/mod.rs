@@ -18,10 +18,10 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, col, lit};
 use datafusion::prelude::SessionContext;
 
+use crate::spec::Column;
 use crate::spec::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean, nearest};
 use crate::spec::params::Sql;
 use crate::spec::yaml::Span;
-use crate::spec::Column;
 
 /// A handle on a requested metric, returned to the check that asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +121,8 @@ pub enum MetricValue {
 pub enum SampleQuery {
     /// Rows in scope where `predicate` holds, showing `columns`.
     Rows { predicate: Expr, columns: Vec<String> },
+    /// The distinct values of `column` on rows where `predicate` holds, most frequent first.
+    Values { predicate: Expr, column: String },
     /// The keys that occur more than once, with their counts.
     DuplicateKeys { keys: Vec<String>, scope: Option<Expr> },
     /// Values with no match in the target dataset.
@@ -210,6 +212,15 @@ impl<'a> Binder<'a> {
     /// expression can be written: statements, DDL and DML cannot be parsed
     /// here, and subqueries (the only way to reach other tables) are refused.
     pub fn predicate(&mut self, sql: &Sql, key: &str) -> Option<Expr> {
+        let lowered = sql.text.to_ascii_lowercase();
+        if lowered.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| w == "select") {
+            self.error(
+                sql.span,
+                format!("`{key}` cannot use a subquery"),
+                Some("a row condition sees only this dataset's columns; use `references` to compare with another dataset".into()),
+            );
+            return None;
+        }
         let expr = match self.ctx.parse_sql_expr(&sql.text, self.df_schema) {
             Ok(e) => e,
             Err(e) => {
@@ -295,7 +306,13 @@ impl<'a> Binder<'a> {
         self.plan.grouped(GroupedMetric::Duplicates { keys, scope: self.scope.clone() })
     }
 
-    pub fn orphans(&mut self, column: &Column, target: &str, target_column: &str, cast_to: Option<DataType>) -> MetricId {
+    pub fn orphans(
+        &mut self,
+        column: &Column,
+        target: &str,
+        target_column: &str,
+        cast_to: Option<DataType>,
+    ) -> MetricId {
         self.plan.grouped(GroupedMetric::Orphans {
             column: column.name.clone(),
             scope: self.scope.clone(),

@@ -1,4 +1,4 @@
-//! The engine: a DataFusion `SessionContext`, the data sources registered in
+//! The engine: a `DataFusion` `SessionContext`, the data sources registered in
 //! it, and the queries that compute a [`DatasetPlan`]. This is the only async
 //! code; everything before (spec, compile) and after (judge, report) is plain.
 //!
@@ -36,7 +36,7 @@ const COUNT: &str = "__probity_n";
 pub struct EngineOptions {
     /// Parallelism of scans; defaults to the number of cores.
     pub target_partitions: Option<usize>,
-    /// Memory pool size in bytes; DataFusion spills where it can beyond it.
+    /// Memory pool size in bytes; `DataFusion` spills where it can beyond it.
     pub memory_limit: Option<usize>,
 }
 
@@ -83,7 +83,11 @@ impl Engine {
         self.ctx.table(plan.dataset.as_str()).await?.aggregate(vec![], aggs)
     }
 
-    pub async fn grouped_query(&self, plan: &DatasetPlan, metric: &GroupedMetric) -> Result<DataFrame, DataFusionError> {
+    pub async fn grouped_query(
+        &self,
+        plan: &DatasetPlan,
+        metric: &GroupedMetric,
+    ) -> Result<DataFrame, DataFusionError> {
         match metric {
             GroupedMetric::Duplicates { keys, scope } => {
                 let n = col(COUNT);
@@ -104,7 +108,12 @@ impl Engine {
     }
 
     /// `SELECT keys, count(*) FROM t WHERE scope AND keys NOT NULL GROUP BY keys`
-    async fn key_counts(&self, dataset: &str, keys: &[String], scope: Option<Expr>) -> Result<DataFrame, DataFusionError> {
+    async fn key_counts(
+        &self,
+        dataset: &str,
+        keys: &[String],
+        scope: Option<Expr>,
+    ) -> Result<DataFrame, DataFusionError> {
         let key_exprs: Vec<Expr> = keys.iter().map(|k| ident(k)).collect();
         let present = key_exprs.iter().cloned().map(Expr::is_not_null).reduce(Expr::and);
         let mut df = self.ctx.table(dataset).await?;
@@ -180,10 +189,22 @@ impl Engine {
                     .select(shown)?
                     .sort(order)?
             }
+            SampleQuery::Values { predicate, column } => {
+                let value = ident(column);
+                self.ctx
+                    .table(plan.dataset.as_str())
+                    .await?
+                    .filter(and_opt(scope, Some(predicate.clone())).unwrap_or(lit(true)))?
+                    .aggregate(vec![value.clone()], vec![count(lit(1i64)).alias(COUNT)])?
+                    .sort(vec![col(COUNT).sort(false, true), value.sort(true, true)])?
+            }
             SampleQuery::DuplicateKeys { keys, scope } => {
                 let mut order = vec![col(COUNT).sort(false, true)];
                 order.extend(keys.iter().map(|k| ident(k).sort(true, true)));
-                self.key_counts(&plan.dataset, keys, scope.clone()).await?.filter(col(COUNT).gt(lit(1i64)))?.sort(order)?
+                self.key_counts(&plan.dataset, keys, scope.clone())
+                    .await?
+                    .filter(col(COUNT).gt(lit(1i64)))?
+                    .sort(order)?
             }
             SampleQuery::Orphans { index } => {
                 let value = col("__probity_value");
@@ -234,7 +255,13 @@ fn rows_to_json(batches: &[RecordBatch]) -> Vec<Json> {
         for row in 0..batch.num_rows() {
             let mut obj = Map::new();
             for (i, field) in schema.fields().iter().enumerate() {
-                let name = if field.name() == COUNT { "count" } else if field.name() == "__probity_value" { "value" } else { field.name() };
+                let name = if field.name() == COUNT {
+                    "count"
+                } else if field.name() == "__probity_value" {
+                    "value"
+                } else {
+                    field.name()
+                };
                 obj.insert(name.to_string(), cell_json(batch.column(i).as_ref(), row));
             }
             rows.push(Json::Object(obj));
@@ -248,7 +275,9 @@ pub fn cell_json(array: &dyn Array, row: usize) -> Json {
     if array.is_null(row) {
         return Json::Null;
     }
-    let Ok(v) = ScalarValue::try_from_array(array, row) else { return Json::Null };
+    let Ok(v) = ScalarValue::try_from_array(array, row) else {
+        return Json::Null;
+    };
     match v {
         ScalarValue::Boolean(Some(b)) => Json::Bool(b),
         ScalarValue::Int8(Some(i)) => i.into(),

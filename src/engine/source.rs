@@ -129,10 +129,11 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Arc<dyn Table
     Ok(Arc::new(table))
 }
 
-/// DataFusion prefixes errors with their layer; people need the cause.
+/// `DataFusion` prefixes errors with their layer; people need the cause.
 fn clean(message: &str) -> String {
     let mut m = message.trim();
-    for prefix in ["External error: ", "Parquet error: ", "Arrow error: ", "Execution error: ", "Object Store error: "] {
+    for prefix in ["External error: ", "Parquet error: ", "Arrow error: ", "Execution error: ", "Object Store error: "]
+    {
         while let Some(rest) = m.strip_prefix(prefix) {
             m = rest;
         }

@@ -1,6 +1,6 @@
 //! The terminal report: one table row per check (check, status, what was
 //! observed, the threshold), then the failing samples, then a summary line.
-//! Colour only when asked (the CLI decides: a TTY and no NO_COLOR).
+//! Colour only when asked (the CLI decides: a TTY and no `NO_COLOR`).
 
 use std::fmt::Write;
 
@@ -75,7 +75,12 @@ impl Report for Terminal {
         let n = run.checks().count();
         let datasets: std::collections::BTreeSet<&str> = run.suites.iter().map(|s| s.dataset.as_str()).collect();
         let mut parts = vec![format!("{} passed", run.count(Status::Pass))];
-        for (status, word) in [(Status::Fail, "failed"), (Status::Warn, "warned"), (Status::Error, "could not be judged"), (Status::Skipped, "skipped")] {
+        for (status, word) in [
+            (Status::Fail, "failed"),
+            (Status::Warn, "warned"),
+            (Status::Error, "could not be judged"),
+            (Status::Skipped, "skipped"),
+        ] {
             let k = run.count(status);
             if k > 0 {
                 parts.push(format!("{k} {word}"));

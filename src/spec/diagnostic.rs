@@ -26,12 +26,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(file: &Arc<SourceFile>, span: Option<Span>, message: impl Into<String>) -> Self {
-        Self {
-            file: Arc::clone(file),
-            span,
-            message: message.into(),
-            help: None,
-        }
+        Self { file: Arc::clone(file), span, message: message.into(), help: None }
     }
 
     #[must_use]
@@ -58,18 +53,40 @@ impl fmt::Display for Diagnostic {
         {
             let number = span.line.to_string();
             let pad = " ".repeat(number.len());
-            let caret_at = " ".repeat(span.col.saturating_sub(1) as usize);
-            let visible = line.chars().count().saturating_sub(span.col.saturating_sub(1) as usize);
-            let width = (span.len as usize).clamp(1, visible.max(1));
+            let (shown, col) = window(line, span.col.saturating_sub(1) as usize);
+            let visible = shown.chars().count().saturating_sub(col);
+            let width = (span.len as usize).clamp(1, visible.clamp(1, 80));
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{number} | {line}")?;
-            writeln!(f, "{pad} | {caret_at}{}", "^".repeat(width))?;
+            writeln!(f, "{number} | {shown}")?;
+            writeln!(f, "{pad} | {}{}", " ".repeat(col), "^".repeat(width))?;
         }
         if let Some(help) = &self.help {
             writeln!(f, "  = help: {help}")?;
         }
         Ok(())
     }
+}
+
+/// At most 100 characters of a long line, around the 0-based column `col`;
+/// returns the text to show and the caret's column in it.
+fn window(line: &str, col: usize) -> (String, usize) {
+    const WIDTH: usize = 100;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= WIDTH {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(WIDTH / 2).min(chars.len().saturating_sub(WIDTH));
+    let end = (start + WIDTH).min(chars.len());
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut caret = col - start;
+    if start > 0 {
+        shown.insert_str(0, "...");
+        caret += 3;
+    }
+    if end < chars.len() {
+        shown.push_str("...");
+    }
+    (shown, caret)
 }
 
 /// Every problem found in one pass over the suites.
@@ -91,6 +108,14 @@ impl Diagnostics {
 
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
+    }
+
+    /// Orders problems by file and position, as a reader goes through them.
+    pub fn sort(&mut self) {
+        self.0.sort_by(|a, b| {
+            let pos = |d: &Diagnostic| d.span.map(|s| (s.line, s.col));
+            a.file.path.cmp(&b.file.path).then_with(|| pos(a).cmp(&pos(b)))
+        });
     }
 }
 
@@ -125,7 +150,7 @@ pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// A help line: "did you mean `x`?" or, failing that, the list of valid values.
-pub fn did_you_mean<'a>(name: &str, valid: &[&'a str]) -> String {
+pub fn did_you_mean(name: &str, valid: &[&str]) -> String {
     match nearest(name, valid.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None => format!("expected one of: {}", valid.join(", ")),
@@ -142,12 +167,8 @@ mod tests {
             path: "checks/loans.yaml".into(),
             text: "version: 1\nchecks:\n  - not_nul: loan_id\n".into(),
         });
-        let d = Diagnostic::new(
-            &file,
-            Some(Span { line: 3, col: 5, len: 7 }),
-            "unknown check kind `not_nul`",
-        )
-        .with_help(Some("did you mean `not_null`?".into()));
+        let d = Diagnostic::new(&file, Some(Span { line: 3, col: 5, len: 7 }), "unknown check kind `not_nul`")
+            .with_help(Some("did you mean `not_null`?".into()));
         assert_eq!(
             d.to_string(),
             "error: unknown check kind `not_nul`\n  --> checks/loans.yaml:3:5\n  |\n3 |   - not_nul: loan_id\n  |     ^^^^^^^\n  = help: did you mean `not_null`?\n"

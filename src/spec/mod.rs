@@ -1,6 +1,6 @@
 //! Expectation files: YAML text -> node tree with positions (`yaml`) ->
 //! validated, typed [`Suite`]s. Every problem in a file is reported in one
-//! pass, each with its file:line:col (see `diagnostic`).
+//! pass, each with its <file:line:col> (see `diagnostic`).
 //!
 //! Checking names against the data (does the column exist, has it the right
 //! type) needs the data's schema and happens later, in `compile`, with the
@@ -156,7 +156,9 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Reads and validates the given suite files, collecting every problem.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<Suite>, Diagnostics> {
+/// Suites come back with their valid checks even when others have problems,
+/// so that later steps can report theirs in the same pass.
+pub fn load(paths: &[PathBuf]) -> (Vec<Suite>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut suites = Vec::new();
     for path in paths {
@@ -174,7 +176,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Suite>, Diagnostics> {
         }
     }
     check_names_unique(&suites, &mut diags);
-    if diags.is_empty() { Ok(suites) } else { Err(diags) }
+    (suites, diags)
 }
 
 /// Validates one file's text into a suite.
@@ -188,12 +190,15 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
     };
     let Value::Map(entries) = &root.value else {
         diags.push(
-            Diagnostic::new(file, Some(root.span), format!("an expectation file is a mapping, found {}", root.describe()))
-                .with_help(Some("start with `version: 1`, then `dataset:` and `checks:`".into())),
+            Diagnostic::new(
+                file,
+                Some(root.span),
+                format!("an expectation file is a mapping, found {}", root.describe()),
+            )
+            .with_help(Some("start with `version: 1`, then `dataset:` and `checks:`".into())),
         );
         return None;
     };
-    let before = diags.len();
     let mut version = None;
     let mut dataset = None;
     let mut reference = None;
@@ -219,7 +224,8 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
     }
     match version {
         None => diags.push(
-            Diagnostic::new(file, Some(root.span), "missing `version`").with_help(Some("add `version: 1` at the top".into())),
+            Diagnostic::new(file, Some(root.span), "missing `version`")
+                .with_help(Some("add `version: 1` at the top".into())),
         ),
         Some(v) if !matches!(v.value, Value::Int(1)) => diags.push(
             Diagnostic::new(file, Some(v.span), "unsupported version")
@@ -233,27 +239,35 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
                 .with_help(Some("add `dataset: { name: loans, source: datasets/loans.parquet }`".into())),
         );
     }
-    let checks = match checks_node {
-        Some(node) => parse_checks(file, node, default_severity, diags),
-        None => {
-            diags.push(
-                Diagnostic::new(file, Some(root.span), "missing `checks`")
-                    .with_help(Some("add `checks:` with a list of checks, e.g. `- row_count: { min: 1 }`".into())),
-            );
-            Vec::new()
-        }
+    let checks = if let Some(node) = checks_node {
+        parse_checks(file, node, default_severity, diags)
+    } else {
+        diags.push(
+            Diagnostic::new(file, Some(root.span), "missing `checks`")
+                .with_help(Some("add `checks:` with a list of checks, e.g. `- row_count: { min: 1 }`".into())),
+        );
+        Vec::new()
     };
-    if diags.len() > before {
+    if version.is_none_or(|v| !matches!(v.value, Value::Int(1))) {
         return None;
     }
     Some(Suite { file: Arc::clone(file), dataset: dataset?, reference, datasets, checks })
 }
 
-fn map_entries<'a>(file: &Arc<SourceFile>, node: &'a Node, what: &str, diags: &mut Diagnostics) -> Option<&'a [(Node, Node)]> {
+fn map_entries<'a>(
+    file: &Arc<SourceFile>,
+    node: &'a Node,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<&'a [(Node, Node)]> {
     if let Value::Map(entries) = &node.value {
         Some(entries)
     } else {
-        diags.push(Diagnostic::new(file, Some(node.span), format!("`{what}` must be a mapping, found {}", node.describe())));
+        diags.push(Diagnostic::new(
+            file,
+            Some(node.span),
+            format!("`{what}` must be a mapping, found {}", node.describe()),
+        ));
         None
     }
 }
@@ -276,8 +290,12 @@ fn parse_dataset(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -
             Some("name") => match value.as_str() {
                 Some(s) if is_identifier(s) => name = Some((s.to_string(), value.span)),
                 _ => diags.push(
-                    Diagnostic::new(file, Some(value.span), "a dataset name is letters, digits and `_`, starting with a letter")
-                        .with_help(Some("for example `name: loans`".into())),
+                    Diagnostic::new(
+                        file,
+                        Some(value.span),
+                        "a dataset name is letters, digits and `_`, starting with a letter",
+                    )
+                    .with_help(Some("for example `name: loans`".into())),
                 ),
             },
             Some("source") => source_node = Some(value),
@@ -292,9 +310,10 @@ fn parse_dataset(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -
         return None;
     };
     let Some(source_node) = source_node else {
-        diags.push(Diagnostic::new(file, Some(node.span), "`dataset` needs a `source`").with_help(Some(
-            "a file, a glob or a folder, e.g. `source: datasets/loans.parquet`".into(),
-        )));
+        diags.push(
+            Diagnostic::new(file, Some(node.span), "`dataset` needs a `source`")
+                .with_help(Some("a file, a glob or a folder, e.g. `source: datasets/loans.parquet`".into())),
+        );
         return None;
     };
     let source = source_from(file, source_node, format, diags)?;
@@ -325,11 +344,17 @@ fn parse_source(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) ->
 
 /// `datasets: { customers: datasets/customers.parquet, ... }`
 fn parse_datasets(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Vec<DatasetDecl> {
-    let Some(entries) = map_entries(file, node, "datasets", diags) else { return Vec::new() };
+    let Some(entries) = map_entries(file, node, "datasets", diags) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (key, value) in entries {
         let Some(name) = key.as_str().filter(|s| is_identifier(s)) else {
-            diags.push(Diagnostic::new(file, Some(key.span), "a dataset name is letters, digits and `_`, starting with a letter"));
+            diags.push(Diagnostic::new(
+                file,
+                Some(key.span),
+                "a dataset name is letters, digits and `_`, starting with a letter",
+            ));
             continue;
         };
         if let Some(source) = parse_source(file, value, diags) {
@@ -341,14 +366,19 @@ fn parse_datasets(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) 
 
 fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags: &mut Diagnostics) -> Option<Source> {
     let Some(path) = node.as_str().filter(|s| !s.trim().is_empty()) else {
-        diags.push(Diagnostic::new(file, Some(node.span), format!("`source` must be a path, found {}", node.describe())));
+        diags.push(Diagnostic::new(
+            file,
+            Some(node.span),
+            format!("`source` must be a path, found {}", node.describe()),
+        ));
         return None;
     };
     let format = match format {
         None => None,
-        Some(f) => match f.as_str().and_then(Format::from_name) {
-            Some(fmt) => Some(fmt),
-            None => {
+        Some(f) => {
+            if let Some(fmt) = f.as_str().and_then(Format::from_name) {
+                Some(fmt)
+            } else {
                 let name = f.as_str().unwrap_or("?");
                 diags.push(
                     Diagnostic::new(file, Some(f.span), format!("unknown format `{name}`"))
@@ -356,7 +386,7 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
                 );
                 return None;
             }
-        },
+        }
     };
     Some(Source { path: path.to_string(), format, span: Some(node.span) })
 }
@@ -408,8 +438,12 @@ fn parse_checks(file: &Arc<SourceFile>, node: &Node, default: Severity, diags: &
 fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &mut Diagnostics) -> Option<Check> {
     let Value::Map(entries) = &item.value else {
         diags.push(
-            Diagnostic::new(file, Some(item.span), format!("a check is a mapping like `not_null: loan_id`, found {}", item.describe()))
-                .with_help(Some(format!("check kinds: {}", checks::KIND_NAMES.join(", ")))),
+            Diagnostic::new(
+                file,
+                Some(item.span),
+                format!("a check is a mapping like `not_null: loan_id`, found {}", item.describe()),
+            )
+            .with_help(Some(format!("check kinds: {}", checks::KIND_NAMES.join(", ")))),
         );
         return None;
     };
@@ -422,7 +456,8 @@ fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &m
             did_you_mean(kind_name, checks::KIND_NAMES)
         };
         diags.push(
-            Diagnostic::new(file, Some(kind_key.span), format!("unknown check kind `{kind_name}`")).with_help(Some(help)),
+            Diagnostic::new(file, Some(kind_key.span), format!("unknown check kind `{kind_name}`"))
+                .with_help(Some(help)),
         );
         return None;
     };
@@ -443,10 +478,7 @@ fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &m
             }
         }
     }
-    let mut params = Params::new(kind.name, kind_key.span, params_node, file, diags);
-    for key in COMMON_KEYS {
-        params.get(key);
-    }
+    let mut params = Params::new(kind.name, kind.keys, kind_key.span, params_node, file, diags);
     let parsed = (kind.parse)(&mut params, &mut common.filter);
     params.finish();
     if diags.len() > before {
@@ -492,15 +524,17 @@ impl CommonKeys {
 }
 
 fn check_names_unique(suites: &[Suite], diags: &mut Diagnostics) {
-    let mut seen: std::collections::HashMap<&str, ()> = std::collections::HashMap::new();
+    let mut seen = std::collections::HashSet::new();
     for suite in suites {
         for check in &suite.checks {
             if let Some(name) = &check.name
-                && seen.insert(name, ()).is_some()
+                && !seen.insert(name)
             {
                 diags.push(
                     Diagnostic::new(&suite.file, Some(check.span), format!("check name `{name}` is used twice"))
-                        .with_help(Some("check names identify results in reports and history: make them unique".into())),
+                        .with_help(Some(
+                            "check names identify results in reports and history: make them unique".into(),
+                        )),
                 );
             }
         }

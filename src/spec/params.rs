@@ -64,13 +64,14 @@ pub struct Params<'a> {
     file: &'a Arc<SourceFile>,
     diags: &'a mut Diagnostics,
     entries: &'a [(Node, Node)],
-    known: Vec<&'static str>,
-    taken: Vec<bool>,
+    /// Every key the kind accepts (besides the common ones).
+    known: &'static [&'static str],
 }
 
 impl<'a> Params<'a> {
     pub fn new(
         kind: &'static str,
+        known: &'static [&'static str],
         kind_span: Span,
         node: &'a Node,
         file: &'a Arc<SourceFile>,
@@ -80,16 +81,7 @@ impl<'a> Params<'a> {
             Value::Map(entries) => entries,
             _ => &[],
         };
-        Self {
-            kind,
-            node,
-            kind_span,
-            file,
-            diags,
-            entries,
-            known: Vec::new(),
-            taken: vec![false; entries.len()],
-        }
+        Self { kind, node, kind_span, file, diags, entries, known }
     }
 
     pub fn file(&self) -> &Arc<SourceFile> {
@@ -106,11 +98,8 @@ impl<'a> Params<'a> {
 
     /// The value of `key`, marking it as understood.
     pub fn get(&mut self, key: &'static str) -> Option<&'a Node> {
-        self.known.push(key);
-        let entries = self.entries;
-        let i = entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
-        self.taken[i] = true;
-        Some(&entries[i].1)
+        debug_assert!(self.known.contains(&key), "`{key}` is missing from the key list of `{}`", self.kind);
+        self.entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
     }
 
     /// A required key; reports its absence.
@@ -226,7 +215,10 @@ impl<'a> Params<'a> {
             if let Some(f) = parse_percent(s) {
                 return Some(Limit::Fraction(f));
             }
-        } else if let Some(n) = self.count_silent(node) {
+        } else if let Value::Int(i) = node.value
+            && i >= 0
+        {
+            let n = i.cast_unsigned();
             return Some(Limit::Count(n));
         }
         self.error(
@@ -235,13 +227,6 @@ impl<'a> Params<'a> {
             Some(format!("write `{key}: 10` for rows or `{key}: 2%` for a share of rows")),
         );
         None
-    }
-
-    fn count_silent(&self, node: &Node) -> Option<u64> {
-        match node.value {
-            Value::Int(i) if i >= 0 => Some(i.cast_unsigned()),
-            _ => None,
-        }
     }
 
     /// A share of rows: `99.5%` or `0.995`.
@@ -272,18 +257,15 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// Reports keys that no one asked for, with the nearest known key.
+    /// Reports keys the kind does not accept, with the nearest valid key.
     pub fn finish(self) {
-        let Params { kind, file, diags, entries, known, taken, node, .. } = self;
-        if !matches!(node.value, Value::Map(_)) {
-            return;
-        }
-        for ((key, _), taken) in entries.iter().zip(taken) {
-            if taken {
+        let Params { kind, file, diags, entries, known, .. } = self;
+        for (key, _) in entries {
+            let name = key.as_str().unwrap_or("?");
+            if known.contains(&name) || super::COMMON_KEYS.contains(&name) {
                 continue;
             }
-            let name = key.as_str().unwrap_or("?");
-            let mut valid: Vec<&str> = known.clone();
+            let mut valid: Vec<&str> = known.to_vec();
             valid.extend(super::COMMON_KEYS);
             valid.sort_unstable();
             valid.dedup();

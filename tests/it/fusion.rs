@@ -1,0 +1,101 @@
+//! The one-scan invariant: however many scalar checks a suite has, its
+//! dataset is scanned once for all of them; identical metrics are computed
+//! once; grouped work shares queries where it can.
+
+use std::fmt::Write;
+
+use crate::common::{block_on, now, request};
+
+fn suite_with(checks: &str) -> tempfile::NamedTempFile {
+    let data = format!("{}/datasets/loans.parquet", env!("CARGO_MANIFEST_DIR"));
+    let text = format!("version: 1\ndataset: {{ name: loans, source: {data} }}\nchecks:\n{checks}");
+    let mut file = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
+    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+    file
+}
+
+/// Fifty scalar checks of every scalar kind, over many columns.
+fn fifty_scalar_checks() -> String {
+    let mut s = String::new();
+    for col in [
+        "loan_id",
+        "application_id",
+        "customer_id",
+        "amount",
+        "term_months",
+        "purpose",
+        "email",
+        "country",
+        "gender",
+        "age",
+    ] {
+        let _ = writeln!(s, "  - not_null: {col}");
+        let _ = writeln!(s, "  - missing: {{ column: {col}, max: 5% }}");
+    }
+    for (i, hi) in [1e7, 2e7, 3e7, 4e7, 5e7].iter().enumerate() {
+        let _ = writeln!(s, "  - between: {{ column: amount, min: {i}, max: {hi} }}");
+    }
+    for (lo, hi) in [(0, 120), (18, 100), (10, 90), (18, 80), (0, 200), (1, 150)] {
+        let _ = writeln!(s, "  - between: {{ column: age, min: {lo}, max: {hi} }}");
+    }
+    for (i, q) in [0.1, 0.25, 0.5, 0.75, 0.9].iter().enumerate() {
+        let _ = writeln!(s, "  - stat: {{ column: score, metric: approx_quantile, q: {q}, min: -{i} }}");
+    }
+    for metric in ["mean", "stddev", "variance", "min", "max", "sum"] {
+        let _ = writeln!(s, "  - stat: {{ column: amount, metric: {metric}, min: -1 }}");
+    }
+    let _ = writeln!(s, "  - in_set: {{ column: term_months, values: [12, 24, 36, 48, 60] }}");
+    let _ = writeln!(s, "  - not_in_set: {{ column: country, values: [XX] }}");
+    let _ = writeln!(s, "  - regex: {{ column: email, pattern: '@', mostly: 99% }}");
+    let _ = writeln!(s, "  - length: {{ column: purpose, min: 3, max: 20 }}");
+    let _ = writeln!(s, "  - condition: {{ where: \"amount <= income * 10\", mostly: 95% }}");
+    let _ = writeln!(s, "  - freshness: {{ column: applied_at, max_age: 2d }}");
+    let _ = writeln!(s, "  - row_count: {{ min: 1 }}");
+    let _ = writeln!(s, "  - row_count: {{ min: 1, where: \"country = 'US'\" }}");
+    s
+}
+
+#[test]
+fn fifty_scalar_checks_scan_the_dataset_once() {
+    let checks = fifty_scalar_checks();
+    assert_eq!(checks.lines().count(), 50);
+    let file = suite_with(&checks);
+    let path = file.path().to_str().unwrap();
+    let req = request(&[path]);
+    block_on(async {
+        let prepared = probity::run::prepare(&req).await.unwrap();
+        assert_eq!(prepared.plans.len(), 1);
+        assert!(prepared.plans["loans"].grouped.is_empty());
+        prepared.engine.reset_scan_counts();
+        let outcome = prepared.execute(&req, now()).await.unwrap();
+        assert_eq!(outcome.checks().count(), 50);
+        assert_eq!(prepared.engine.scan_counts()["loans"], 1, "one scan for all scalar metrics");
+    });
+}
+
+#[test]
+fn identical_metrics_are_computed_once() {
+    let file = suite_with(
+        "  - not_null: loan_id\n  - not_null: { column: loan_id, name: again }\n  - missing: { column: loan_id, max: 0 }\n  - row_count: { min: 1 }\n",
+    );
+    let req = request(&[file.path().to_str().unwrap()]);
+    let prepared = block_on(probity::run::prepare(&req)).unwrap();
+    // count(*) and count(*) FILTER (loan_id IS NULL), shared by all four checks.
+    assert_eq!(prepared.plans["loans"].scalars.len(), 2);
+}
+
+#[test]
+fn grouped_work_shares_queries() {
+    let file = suite_with(
+        "  - unique: country\n  - stat: { column: country, metric: distinct_count, max: 20 }\n  - unique: loan_id\n  - unique: [loan_id]\n",
+    );
+    let req = request(&[file.path().to_str().unwrap()]);
+    block_on(async {
+        let prepared = probity::run::prepare(&req).await.unwrap();
+        assert_eq!(prepared.plans["loans"].grouped.len(), 2, "one query per key set");
+        prepared.engine.reset_scan_counts();
+        prepared.execute(&req, now()).await.unwrap();
+        // The fused scan, two grouped queries, and one sample query for the failed unique(country).
+        assert_eq!(prepared.engine.scan_counts()["loans"], 4);
+    });
+}
