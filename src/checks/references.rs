@@ -82,9 +82,15 @@ impl CheckKind for References {
         let present = fraction(values - orphans.min(values), values);
         let (verdict, message) = match present {
             None => (Verdict::Undefined, "no non-null values in scope: nothing to look up".to_string()),
-            Some(f) if f + 1e-12 >= required => {
-                (Verdict::Pass, format!("all {values} values found in {}", self.to.name))
-            }
+            Some(_) if orphans == 0 => (Verdict::Pass, format!("all {values} values found in {}", self.to.name)),
+            Some(f) if f + 1e-12 >= required => (
+                Verdict::Pass,
+                format!(
+                    "{orphans} of {values} values have no match in {} (at least {} must match)",
+                    self.to.name,
+                    format_percent(required)
+                ),
+            ),
             Some(_) => (Verdict::Fail, format!("{orphans} of {values} values have no match in {}", self.to.name)),
         };
         let j = Judgement::new(verdict, message)
