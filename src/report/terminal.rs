@@ -33,6 +33,7 @@ fn compact(map: &serde_json::Map<String, Json>) -> String {
             let v = match v {
                 Json::String(s) => s.clone(),
                 Json::Array(a) if a.len() > 6 => format!("[{} values]", a.len()),
+                Json::Object(o) if v.to_string().len() > 40 => format!("{{{} columns}}", o.len()),
                 other => other.to_string(),
             };
             format!("{k} {v}")
@@ -86,11 +87,13 @@ impl Report for Terminal {
                 parts.push(format!("{k} {word}"));
             }
         }
+        let plural = |k: usize, word: &str| if k == 1 { format!("{k} {word}") } else { format!("{k} {word}s") };
         let _ = writeln!(
             out,
-            "{}: {n} checks on {} datasets: {}",
+            "{}: {} on {}: {}",
             run.status.as_str().to_uppercase(),
-            datasets.len(),
+            plural(n, "check"),
+            plural(datasets.len(), "dataset"),
             parts.join(", ")
         );
         out

@@ -545,3 +545,66 @@ pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Option<Suite>, Diagnostics) {
+        let file = Arc::new(SourceFile { path: "s.yaml".into(), text: text.into() });
+        let mut diags = Diagnostics::default();
+        let suite = parse_suite(&file, &mut diags);
+        (suite, diags)
+    }
+
+    const HEAD: &str = "version: 1\ndataset: { name: loans, source: x.parquet }\n";
+
+    #[test]
+    fn shared_keys_beside_or_inside_the_kind() {
+        let (suite, diags) = parse(&format!(
+            "{HEAD}defaults: {{ severity: warn }}\nchecks:\n  - not_null: id\n    severity: error\n    name: a\n  - not_null: {{ column: id, where: \"id > 1\" }}\n"
+        ));
+        assert!(diags.is_empty(), "{diags}");
+        let suite = suite.unwrap();
+        assert_eq!(suite.checks[0].severity, Severity::Error);
+        assert_eq!(suite.checks[0].name.as_deref(), Some("a"));
+        assert_eq!(suite.checks[1].severity, Severity::Warn, "the default applies");
+        assert_eq!(suite.checks[1].filter.as_ref().unwrap().text, "id > 1");
+    }
+
+    #[test]
+    fn every_problem_in_one_pass_with_positions() {
+        let (_, diags) = parse(&format!(
+            "{HEAD}dataset_typo: 1\nchecks:\n  - not_nul: id\n  - between: {{ column: a, mni: 0 }}\n  - row_count: {{}}\n"
+        ));
+        let found: Vec<(u32, &str)> = diags.0.iter().map(|d| (d.span.unwrap().line, d.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (3, "unknown top-level key `dataset_typo`"),
+                (5, "unknown check kind `not_nul`"),
+                (6, "`between` needs `min`, `max` or both"),
+                (6, "unknown key `mni` in `between`"),
+                (7, "`row_count` needs `min`, `max` or both"),
+            ]
+        );
+        assert_eq!(diags.0[3].help.as_deref(), Some("did you mean `min`?"));
+    }
+
+    #[test]
+    fn version_and_dataset_are_required() {
+        let (suite, diags) = parse("checks: []\n");
+        assert!(suite.is_none());
+        let messages: Vec<&str> = diags.0.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["missing `version`", "missing `dataset`"]);
+    }
+
+    #[test]
+    fn formats_from_names_and_paths() {
+        assert_eq!(Format::from_path("a/b.parquet"), Some(Format::Parquet));
+        assert_eq!(Format::from_path("a/*.jsonl"), Some(Format::Json));
+        assert_eq!(Format::from_path("a/b.ipc"), Some(Format::Arrow));
+        assert_eq!(Format::from_path("a/b"), None);
+        assert!(is_identifier("loans_2") && !is_identifier("2loans") && !is_identifier("a-b"));
+    }
+}
