@@ -66,19 +66,13 @@ impl CheckKind for Between {
     }
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
-        let dt = b.column(&self.column)?;
-        if !is_orderable(&dt) {
-            b.error(
-                self.column.span,
-                format!(
-                    "`between` needs a numeric, date or timestamp column; `{}` is {}",
-                    self.column.name,
-                    super::schema::type_name(&dt)
-                ),
-                Some("use `length` for the length of strings, or `in_set` for categories".into()),
-            );
-            return None;
-        }
+        let dt = b.typed_column(
+            &self.column,
+            "between",
+            "a numeric, date or timestamp column",
+            is_orderable,
+            "use `length` for the length of strings, or `in_set` for categories",
+        )?;
         let c = Binder::col(&self.column);
         let mut valid: Expr = lit(true);
         for (node, is_min) in [(&self.min, true), (&self.max, false)] {

@@ -58,20 +58,13 @@ impl CheckKind for Freshness {
     }
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
-        let dt = b.column(&self.column)?;
-        let temporal = matches!(dt, DataType::Timestamp(..) | DataType::Date32 | DataType::Date64);
-        if !temporal {
-            b.error(
-                self.column.span,
-                format!(
-                    "`freshness` needs a timestamp or date column; `{}` is {}",
-                    self.column.name,
-                    super::schema::type_name(&dt)
-                ),
-                Some("cast the column when writing the data, or check it with `stat`".into()),
-            );
-            return None;
-        }
+        b.typed_column(
+            &self.column,
+            "freshness",
+            "a timestamp or date column",
+            |t| matches!(t, DataType::Timestamp(..) | DataType::Date32 | DataType::Date64),
+            "cast the column when writing the data, or check it with `stat`",
+        )?;
         let newest = b.aggregate(max(Binder::col(&self.column)));
         Some(b.bound(vec![newest], None))
     }

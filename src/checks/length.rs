@@ -47,15 +47,7 @@ impl CheckKind for Length {
     }
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
-        let dt = b.column(&self.column)?;
-        if !is_string(&dt) {
-            b.error(
-                self.column.span,
-                format!("`length` needs a string column; `{}` is {}", self.column.name, super::schema::type_name(&dt)),
-                Some("use `between` for numeric ranges".into()),
-            );
-            return None;
-        }
+        b.typed_column(&self.column, "length", "a string column", is_string, "use `between` for numeric ranges")?;
         let c = Binder::col(&self.column);
         let len = character_length(c.clone());
         let mut valid = lit(true);

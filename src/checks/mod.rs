@@ -29,6 +29,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::compile::{Binder, Bound, DuplicateStats, MetricValue};
 use crate::spec::params::{Params, Sql};
+pub use schema::type_name;
 
 /// What every check kind implements.
 pub trait CheckKind: fmt::Debug + Send + Sync {

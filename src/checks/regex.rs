@@ -47,15 +47,13 @@ impl CheckKind for Regex {
     }
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
-        let dt = b.column(&self.column)?;
-        if !is_string(&dt) {
-            b.error(
-                self.column.span,
-                format!("`regex` needs a string column; `{}` is {}", self.column.name, super::schema::type_name(&dt)),
-                Some("use `between` or `in_set` for numbers, or cast in a `condition`".into()),
-            );
-            return None;
-        }
+        b.typed_column(
+            &self.column,
+            "regex",
+            "a string column",
+            is_string,
+            "use `between` or `in_set` for numbers, or cast in a `condition`",
+        )?;
         let c = Binder::col(&self.column);
         let valid = regexp_like(c.clone(), lit(self.pattern.clone()), None);
         Some(validity::bind(b, c, valid, Some(&self.column.name)))

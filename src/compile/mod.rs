@@ -203,6 +203,25 @@ impl<'a> Binder<'a> {
         None
     }
 
+    /// The type of a column that must be of a kind `accepts` (e.g. a string),
+    /// or an error saying what `kind` needs (`what`) and what would work (`help`).
+    pub fn typed_column(
+        &mut self,
+        column: &Column,
+        kind: &str,
+        what: &str,
+        accepts: fn(&DataType) -> bool,
+        help: &str,
+    ) -> Option<DataType> {
+        let dt = self.column(column)?;
+        if accepts(&dt) {
+            return Some(dt);
+        }
+        let actual = crate::checks::type_name(&dt);
+        self.error(column.span, format!("`{kind}` needs {what}; `{}` is {actual}", column.name), Some(help.into()));
+        None
+    }
+
     /// A column reference that is safe whatever the column is called.
     pub fn col(column: &Column) -> Expr {
         col(datafusion::common::Column::new_unqualified(&column.name))
