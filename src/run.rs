@@ -189,9 +189,10 @@ impl Prepared {
                 .sum();
             let _ = writeln!(
                 out,
-                "dataset `{name}`: {checks} checks -> 1 fused scan with {} aggregates, {} grouped queries",
+                "dataset `{name}`: {checks} checks -> 1 fused scan with {} aggregates, {} grouped {}",
                 plan.scalars.len(),
-                plan.grouped.len()
+                plan.grouped.len(),
+                if plan.grouped.len() == 1 { "query" } else { "queries" }
             );
             let queries = self.engine.explain(plan).await.map_err(|e| self.query_error(name, &e))?;
             for (i, q) in queries.iter().enumerate() {

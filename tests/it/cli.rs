@@ -173,6 +173,16 @@ fn hostile_yaml_is_refused_quickly() {
 }
 
 #[test]
+fn oversized_expectation_files_are_refused() {
+    let mut file = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
+    let filler = format!("# {}\n", "x".repeat(1000)).repeat(3000);
+    std::io::Write::write_all(&mut file, format!("version: 1\n{filler}").as_bytes()).unwrap();
+    let out = probity(&["check", file.path().to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stderr.contains("limited to 1048576 bytes"), "{}", out.stderr);
+}
+
+#[test]
 fn relative_paths_resolve_from_the_working_directory() {
     let dir = tempfile::tempdir().unwrap();
     let out = probity_in(dir.path(), &["check", &format!("{}/checks/", env!("CARGO_MANIFEST_DIR"))]);
