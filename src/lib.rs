@@ -15,10 +15,12 @@ pub mod cli;
 pub mod compile;
 pub mod engine;
 pub mod error;
+pub mod fairness;
 pub mod outcome;
 pub mod report;
 pub mod run;
 pub mod spec;
+pub mod stats;
 
 pub use error::Error;
 pub use outcome::{RunOutcome, Status};
