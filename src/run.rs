@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::Schema;
 use datafusion::common::DFSchema;
 use datafusion::error::DataFusionError;
+use rayon::prelude::*;
 
 use crate::checks::{Judgement, Measured, Verdict};
 use crate::compile::{Binder, Bound, DatasetPlan, MetricId, MetricValue};
@@ -18,7 +19,7 @@ use crate::engine::{Engine, EngineOptions};
 use crate::error::Error;
 use crate::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
 use crate::spec::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
-use crate::spec::{self, Severity, Source, Suite};
+use crate::spec::{self, DatasetDecl, Severity, Source, Suite};
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +78,8 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
     let mut bound = Vec::new();
     let mut ids = Vec::new();
     let mut used_ids: HashMap<String, usize> = HashMap::new();
+    let reference_names: HashMap<&str, String> =
+        suites.iter().map(|s| (s.dataset.name.as_str(), reference_name(&s.dataset.name))).collect();
     for suite in &suites {
         let dataset = suite.dataset.name.as_str();
         // A dataset that cannot be opened is reported above; its checks cannot bind.
@@ -90,6 +93,10 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
         let mut suite_bound = Vec::new();
         let mut suite_ids = Vec::new();
         for check in &suite.checks {
+            let reference = suite.reference.as_ref().and_then(|_| {
+                let name = reference_names.get(dataset)?;
+                Some((name.as_str(), schemas.get(name)?.as_ref()))
+            });
             let mut b = Binder::new(
                 dataset,
                 &schema,
@@ -100,7 +107,8 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
                 &mut diags,
                 plan,
                 check.span,
-            );
+            )
+            .with_reference(reference);
             if b.set_scope(check.filter.as_ref())
                 && let Some(bd) = check.kind.bind(&mut b)
             {
@@ -129,7 +137,12 @@ fn collect_sources(
 ) -> Result<Sources, Error> {
     let mut sources: Sources = BTreeMap::new();
     for suite in suites {
-        for decl in std::iter::once(&suite.dataset).chain(&suite.datasets) {
+        let reference = suite.reference.as_ref().map(|source| DatasetDecl {
+            name: reference_name(&suite.dataset.name),
+            name_span: suite.dataset.name_span,
+            source: source.clone(),
+        });
+        for decl in std::iter::once(&suite.dataset).chain(&suite.datasets).chain(reference.as_ref()) {
             match sources.get(&decl.name) {
                 Some((existing, _)) if existing.path != decl.source.path => diags.push(
                     Diagnostic::new(
@@ -157,6 +170,11 @@ fn collect_sources(
         *entry = (Source { path: path.clone(), format: None, span: None }, None);
     }
     Ok(sources)
+}
+
+/// The engine's name for a suite's reference (baseline) dataset.
+pub fn reference_name(dataset: &str) -> String {
+    format!("{dataset}__reference")
 }
 
 /// The check's name, or `dataset.kind[.columns]`, made unique with `#n`.
@@ -225,18 +243,29 @@ impl Prepared {
                 _ => unreachable!("metric 0 is the row count"),
             })
             .map_or(0, |f| f as u64);
+            // Judging is pure; statistical tests can be costly, so checks run in parallel.
+            let judged: Vec<(Judgement, Status)> = suite
+                .checks
+                .par_iter()
+                .zip(self.bound[si].par_iter())
+                .map(|(check, bound)| {
+                    let picked = bound
+                        .metrics
+                        .iter()
+                        .map(|m| match *m {
+                            MetricId::Scalar(i) => &scalars[i],
+                            MetricId::Grouped(i) => &grouped[i],
+                        })
+                        .collect();
+                    let judgement = check.kind.judge(&Measured { values: picked, schema, now });
+                    let status = status_of(&judgement, check.severity);
+                    (judgement, status)
+                })
+                .collect();
             let mut checks = Vec::new();
-            for (ci, (check, bound)) in suite.checks.iter().zip(&self.bound[si]).enumerate() {
-                let picked = bound
-                    .metrics
-                    .iter()
-                    .map(|m| match *m {
-                        MetricId::Scalar(i) => &scalars[i],
-                        MetricId::Grouped(i) => &grouped[i],
-                    })
-                    .collect();
-                let judgement = check.kind.judge(&Measured { values: picked, schema, now });
-                let status = status_of(&judgement, check.severity);
+            for (ci, ((check, bound), (judgement, status))) in
+                suite.checks.iter().zip(&self.bound[si]).zip(judged).enumerate()
+            {
                 if matches!(status, Status::Fail | Status::Warn)
                     && request.sample_size > 0
                     && let Some(q) = &bound.sample

@@ -161,6 +161,15 @@ impl Measured<'_> {
             MetricValue::Scalar(v) => scalar_f64(v).map_or(0, |f| f as u64),
             MetricValue::Orphans { rows } => *rows,
             MetricValue::Duplicates(d) => d.rows,
+            MetricValue::Table(batches) => batches.iter().map(|b| b.num_rows() as u64).sum(),
+        }
+    }
+
+    /// The batches of a grouped table metric.
+    pub fn table(&self, i: usize) -> &[datafusion::arrow::array::RecordBatch] {
+        match self.values[i] {
+            MetricValue::Table(batches) => batches,
+            other => unreachable!("metric {i} is not a table: {other:?}"),
         }
     }
 

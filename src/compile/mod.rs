@@ -38,6 +38,10 @@ pub enum GroupedMetric {
     Duplicates { keys: Vec<String>, scope: Option<Expr> },
     /// Non-null values of `column` with no equal value in `target.target_column`.
     Orphans { column: String, scope: Option<Expr>, target: String, target_column: String, cast_to: Option<DataType> },
+    /// A small grouped table: `SELECT group_by, aggregates FROM dataset WHERE
+    /// filter GROUP BY group_by ORDER BY group_by` (value counts per category,
+    /// fairness cells). Its rows reach Rust whole, so callers keep it compact.
+    Table { dataset: String, group_by: Vec<Expr>, aggregates: Vec<Expr>, filter: Option<Expr> },
 }
 
 /// What the engine computes for one dataset.
@@ -114,6 +118,7 @@ pub enum MetricValue {
     Scalar(ScalarValue),
     Duplicates(DuplicateStats),
     Orphans { rows: u64 },
+    Table(Vec<datafusion::arrow::array::RecordBatch>),
 }
 
 /// How to fetch a few offending values of a failed check.
@@ -149,6 +154,7 @@ pub struct Binder<'a> {
     diags: &'a mut Diagnostics,
     plan: &'a mut DatasetPlan,
     scope: Option<Expr>,
+    reference: Option<(&'a str, &'a Schema)>,
     /// Where the check is written, for errors about it as a whole.
     pub span: Span,
 }
@@ -166,7 +172,7 @@ impl<'a> Binder<'a> {
         plan: &'a mut DatasetPlan,
         span: Span,
     ) -> Self {
-        Self { dataset, schema, df_schema, ctx, catalog, file, diags, plan, scope: None, span }
+        Self { dataset, schema, df_schema, ctx, catalog, file, diags, plan, scope: None, reference: None, span }
     }
 
     pub fn error(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
@@ -339,6 +345,34 @@ impl<'a> Binder<'a> {
             target_column: target_column.to_string(),
             cast_to,
         })
+    }
+
+    /// A grouped table over `dataset` (this check's dataset when `None`; its
+    /// scope is then added to `filter`). See [`GroupedMetric::Table`].
+    pub fn table(
+        &mut self,
+        dataset: Option<&str>,
+        group_by: Vec<Expr>,
+        aggregates: Vec<Expr>,
+        filter: Option<Expr>,
+    ) -> MetricId {
+        let (dataset, filter) = match dataset {
+            None => (self.dataset.to_string(), and_opt(self.scope.clone(), filter)),
+            Some(d) => (d.to_string(), filter),
+        };
+        self.plan.grouped(GroupedMetric::Table { dataset, group_by, aggregates, filter })
+    }
+
+    /// The suite's reference (baseline) dataset: its name in the engine and schema.
+    pub fn reference(&self) -> Option<(&str, &Schema)> {
+        self.reference
+    }
+
+    /// Sets the suite's reference dataset.
+    #[must_use]
+    pub fn with_reference(mut self, reference: Option<(&'a str, &'a Schema)>) -> Self {
+        self.reference = reference;
+        self
     }
 
     /// Finishes binding with the metrics in the order `judge` reads them.

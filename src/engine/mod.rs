@@ -104,6 +104,14 @@ impl Engine {
             GroupedMetric::Orphans { .. } => {
                 self.orphans(&plan.dataset, metric).await?.aggregate(vec![], vec![count(lit(1i64)).alias("orphans")])
             }
+            GroupedMetric::Table { dataset, group_by, aggregates, filter } => {
+                let mut df = self.ctx.table(dataset.as_str()).await?;
+                if let Some(f) = filter {
+                    df = df.filter(f.clone())?;
+                }
+                let order = group_by.iter().map(|e| ident(&e.schema_name().to_string()).sort(true, true)).collect();
+                df.aggregate(group_by.clone(), aggregates.clone())?.sort(order)
+            }
         }
     }
 
@@ -152,6 +160,9 @@ impl Engine {
         };
         let grouped = futures::future::try_join_all(plan.grouped.iter().map(|g| async move {
             let batches = self.grouped_query(plan, g).await?.collect().await?;
+            if matches!(g, GroupedMetric::Table { .. }) {
+                return Ok(MetricValue::Table(batches));
+            }
             let batch = single_row(&batches)?;
             let get = |i: usize| -> Result<u64, DataFusionError> {
                 let v = ScalarValue::try_from_array(batch.column(i), 0)?;
@@ -165,6 +176,7 @@ impl Engine {
                     duplicate_rows: get(3)?,
                 }),
                 GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: get(0)? },
+                GroupedMetric::Table { .. } => unreachable!("returned above"),
             })
         }));
         futures::future::try_join(scalars, grouped).await
