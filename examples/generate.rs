@@ -43,6 +43,9 @@ const SEED: u64 = 0x5EED_2026_1101_0000;
 /// Salts that give each table its own independent stream.
 const SALT_CUSTOMER: u64 = 1;
 const SALT_LOAN: u64 = 2;
+/// The baseline quarter: the same process, independent draws.
+const SALT_BASELINE: u64 = 0xBA5E;
+const BASELINE_ROWS: i64 = 5_000;
 const SALT_DIRTY_LOANS: u64 = 3;
 const SALT_DIRTY_CUSTOMERS: u64 = 4;
 
@@ -375,11 +378,13 @@ struct LoanGenerator<'a> {
     customers: &'a [Customer],
     rows: i64,
     newest: i64,
+    /// Keys the per-row random streams: another salt draws an independent sample.
+    salt: u64,
 }
 
 impl LoanGenerator<'_> {
     fn loan(&self, id: i64) -> LoanRecord {
-        let mut rng = Rng::keyed(SALT_LOAN, id);
+        let mut rng = Rng::keyed(self.salt, id);
         // customer_id: uniform over the 2000 customers; country, email, gender and age are the
         // customer's own.
         let customer = &self.customers[rng.int_in(0, CUSTOMERS - 1) as usize];
@@ -665,7 +670,8 @@ impl<'a, T> Corruptor<'a, T> {
 /// Dirty loans: the clean generator over a stale window (newest 2026-10-20T00:00:00Z), then
 /// fixed numbers of defects, each on rows of its own, so every count is exact.
 fn dirty_loans(customers: &[Customer]) -> (Vec<LoanRecord>, Vec<Defect>) {
-    let generator = LoanGenerator { customers, rows: DIRTY_LOAN_ROWS, newest: epoch_seconds(2026, 10, 20, 0) };
+    let generator =
+        LoanGenerator { customers, rows: DIRTY_LOAN_ROWS, newest: epoch_seconds(2026, 10, 20, 0), salt: SALT_LOAN };
     let mut loans = generator.batch(1, DIRTY_LOAN_ROWS);
     let mut dirt = Corruptor::new(&mut loans, SALT_DIRTY_LOANS);
     let all = dirt.rows.len();
@@ -742,6 +748,7 @@ fn dirty_customers(customers: &[Customer]) -> (Vec<Customer>, Vec<Defect>) {
 #[derive(Clone, Copy, PartialEq)]
 enum Only {
     Loans,
+    Baseline,
     LoansByMonth,
     Customers,
     Dirty,
@@ -758,7 +765,7 @@ usage: cargo run --release --example generate -- [--rows N] [--out DIR] [--only 
 
   --rows N      clean loans rows (default 8000; the dirty variant always has 8000)
   --out DIR     output directory (default: datasets)
-  --only TABLE  loans | loans_by_month | customers | dirty (default: everything)";
+  --only TABLE  loans | baseline | loans_by_month | customers | dirty (default: everything)";
 
 fn parse_args() -> std::result::Result<Options, String> {
     let mut options = Options { rows: DEFAULT_LOAN_ROWS, out: PathBuf::from("datasets"), only: None };
@@ -780,6 +787,7 @@ fn parse_args() -> std::result::Result<Options, String> {
                 let v = value()?;
                 options.only = Some(match v.as_str() {
                     "loans" => Only::Loans,
+                    "baseline" => Only::Baseline,
                     "loans_by_month" => Only::LoansByMonth,
                     "customers" => Only::Customers,
                     "dirty" => Only::Dirty,
@@ -797,13 +805,28 @@ fn run(options: &Options) -> Result<()> {
     let wants = |table: Only| options.only.is_none_or(|only| only == table);
     let out = &options.out;
     let customers = all_customers();
-    let generator =
-        LoanGenerator { customers: &customers, rows: options.rows, newest: epoch_seconds(2026, 10, 31, 18) };
+    let generator = LoanGenerator {
+        customers: &customers,
+        rows: options.rows,
+        newest: epoch_seconds(2026, 10, 31, 18),
+        salt: SALT_LOAN,
+    };
     let mut files = Vec::new();
     let mut defects = Vec::new();
 
     if wants(Only::Loans) {
         files.push(write_loans(&out.join("loans.parquet"), &generator)?);
+    }
+    if wants(Only::Baseline) {
+        // The previous quarter, from the same process with independent draws: the
+        // reference dataset for drift checks (the clean loans should not drift from it).
+        let baseline = LoanGenerator {
+            customers: &customers,
+            rows: BASELINE_ROWS,
+            newest: epoch_seconds(2026, 7, 31, 18),
+            salt: SALT_BASELINE,
+        };
+        files.push(write_loans(&out.join("loans_baseline.parquet"), &baseline)?);
     }
     if wants(Only::Customers) {
         files.push(write_parquet(&out.join("customers.parquet"), &customers_batch(&customers)?)?);

@@ -7,6 +7,7 @@
 
 mod between;
 mod condition;
+mod drift;
 mod freshness;
 mod in_set;
 mod length;
@@ -70,6 +71,11 @@ pub const KINDS: &[KindInfo] = &[
     KindInfo { name: "stat", keys: &["column", "metric", "q", "min", "max", "between"], parse: stat::parse },
     KindInfo { name: "condition", keys: &["expect", "mostly"], parse: condition::parse },
     KindInfo { name: "freshness", keys: &["column", "max_age"], parse: freshness::parse },
+    KindInfo {
+        name: "drift",
+        keys: &["column", "columns", "test", "max_statistic", "min_p_value", "max", "bins", "fdr", "max_distinct"],
+        parse: drift::parse,
+    },
     KindInfo { name: "references", keys: &["column", "to", "mostly"], parse: references::parse },
 ];
 
@@ -88,6 +94,7 @@ pub const KIND_NAMES: &[&str] = &[
     "condition",
     "freshness",
     "references",
+    "drift",
 ];
 
 pub fn lookup(name: &str) -> Option<&'static KindInfo> {
@@ -97,7 +104,7 @@ pub fn lookup(name: &str) -> Option<&'static KindInfo> {
 /// Kinds in the design that this version does not run yet: say so plainly.
 pub fn planned(name: &str) -> Option<&'static str> {
     match name {
-        "drift" | "fairness" | "trend" => Some(
+        "fairness" | "trend" => Some(
             "this check kind is designed but not available in this version of probity yet; remove it to run the suite",
         ),
         _ => None,
@@ -162,6 +169,15 @@ impl Measured<'_> {
             MetricValue::Orphans { rows } => *rows,
             MetricValue::Duplicates(d) => d.rows,
             MetricValue::Table(batches) => batches.iter().map(|b| b.num_rows() as u64).sum(),
+            MetricValue::Distribution(d) => d.sides[0].iter().map(|(_, n)| n).sum(),
+        }
+    }
+
+    /// The two sides of a distribution metric.
+    pub fn distribution(&self, i: usize) -> &crate::compile::Distribution {
+        match self.values[i] {
+            MetricValue::Distribution(d) => d,
+            other => unreachable!("metric {i} is not a distribution: {other:?}"),
         }
     }
 

@@ -42,6 +42,31 @@ pub enum GroupedMetric {
     /// filter GROUP BY group_by ORDER BY group_by` (value counts per category,
     /// fairness cells). Its rows reach Rust whole, so callers keep it compact.
     Table { dataset: String, group_by: Vec<Expr>, aggregates: Vec<Expr>, filter: Option<Expr> },
+    /// A numeric column's distribution on two datasets (current, reference):
+    /// exact sorted distinct values with counts while each side has at most
+    /// `max_distinct` of them, otherwise counts on a shared grid of
+    /// [`GRID_BINS`] equal-width bins over both sides' range.
+    Distribution { sides: [DistributionSide; 2], max_distinct: usize },
+}
+
+/// Bins of the shared grid used when a distribution is too large to be exact.
+pub const GRID_BINS: usize = 100_000;
+
+/// One side of a [`GroupedMetric::Distribution`].
+#[derive(Debug, Clone)]
+pub struct DistributionSide {
+    pub dataset: String,
+    pub column: String,
+    pub filter: Option<Expr>,
+}
+
+/// Sorted distinct values (or grid-bin left edges) with their counts, per side.
+#[derive(Debug, Clone, Default)]
+pub struct Distribution {
+    /// `[current, reference]`, each `(value, count)` with strictly increasing values.
+    pub sides: [Vec<(f64, u64)>; 2],
+    /// `None` when exact; the grid's bin width when binned.
+    pub bin_width: Option<f64>,
 }
 
 /// What the engine computes for one dataset.
@@ -119,6 +144,7 @@ pub enum MetricValue {
     Duplicates(DuplicateStats),
     Orphans { rows: u64 },
     Table(Vec<datafusion::arrow::array::RecordBatch>),
+    Distribution(Distribution),
 }
 
 /// How to fetch a few offending values of a failed check.
@@ -361,6 +387,18 @@ impl<'a> Binder<'a> {
             Some(d) => (d.to_string(), filter),
         };
         self.plan.grouped(GroupedMetric::Table { dataset, group_by, aggregates, filter })
+    }
+
+    /// The distribution of a numeric column here and in `reference`, both
+    /// restricted to this check's scope. See [`GroupedMetric::Distribution`].
+    pub fn distribution(&mut self, column: &Column, reference: &str, max_distinct: usize) -> MetricId {
+        let side = |dataset: &str| DistributionSide {
+            dataset: dataset.to_string(),
+            column: column.name.clone(),
+            filter: self.scope.clone(),
+        };
+        let sides = [side(self.dataset), side(reference)];
+        self.plan.grouped(GroupedMetric::Distribution { sides, max_distinct })
     }
 
     /// The suite's reference (baseline) dataset: its name in the engine and schema.

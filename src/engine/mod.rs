@@ -24,7 +24,10 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use serde_json::{Map, Value as Json};
 
 use crate::checks::json_number;
-use crate::compile::{DatasetPlan, DuplicateStats, GroupedMetric, MetricValue, SampleQuery, and_opt};
+use crate::compile::{
+    DatasetPlan, Distribution, DistributionSide, DuplicateStats, GRID_BINS, GroupedMetric, MetricValue, SampleQuery,
+    and_opt,
+};
 use crate::spec::Source;
 pub use counting::ScanCounts;
 pub use source::SourceError;
@@ -104,6 +107,10 @@ impl Engine {
             GroupedMetric::Orphans { .. } => {
                 self.orphans(&plan.dataset, metric).await?.aggregate(vec![], vec![count(lit(1i64)).alias("orphans")])
             }
+            GroupedMetric::Distribution { sides, .. } => self.side_frame(&sides[0]).await?.aggregate(
+                vec![as_f64(&sides[0].column).alias("__probity_value")],
+                vec![count(lit(1i64)).alias(COUNT)],
+            ),
             GroupedMetric::Table { dataset, group_by, aggregates, filter } => {
                 let mut df = self.ctx.table(dataset.as_str()).await?;
                 if let Some(f) = filter {
@@ -159,6 +166,9 @@ impl Engine {
                 .collect::<Result<Vec<_>, _>>()
         };
         let grouped = futures::future::try_join_all(plan.grouped.iter().map(|g| async move {
+            if let GroupedMetric::Distribution { sides, max_distinct } = g {
+                return Ok(MetricValue::Distribution(self.distribution(sides, *max_distinct).await?));
+            }
             let batches = self.grouped_query(plan, g).await?.collect().await?;
             if matches!(g, GroupedMetric::Table { .. }) {
                 return Ok(MetricValue::Table(batches));
@@ -176,7 +186,7 @@ impl Engine {
                     duplicate_rows: get(3)?,
                 }),
                 GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: get(0)? },
-                GroupedMetric::Table { .. } => unreachable!("returned above"),
+                GroupedMetric::Table { .. } | GroupedMetric::Distribution { .. } => unreachable!("returned above"),
             })
         }));
         futures::future::try_join(scalars, grouped).await
@@ -310,4 +320,124 @@ impl ScanCounts {
     pub fn get(&self, dataset: &str) -> usize {
         self.snapshot().get(dataset).copied().unwrap_or(0)
     }
+}
+
+/// How a numeric column is read for a distribution: as f64, nulls left out.
+fn as_f64(column: &str) -> Expr {
+    cast(ident(column), datafusion::arrow::datatypes::DataType::Float64)
+}
+
+impl Engine {
+    /// Both sides of a distribution: exact value counts while small enough,
+    /// else counts on a shared equal-width grid (see `GroupedMetric::Distribution`).
+    async fn distribution(
+        &self,
+        sides: &[DistributionSide; 2],
+        max_distinct: usize,
+    ) -> Result<Distribution, DataFusionError> {
+        let exact = futures::future::try_join_all(sides.iter().map(|s| self.value_counts(s, max_distinct))).await?;
+        if let [Some(current), Some(reference)] = <[Option<Vec<(f64, u64)>>; 2]>::try_from(exact).expect("two sides") {
+            return Ok(Distribution { sides: [current, reference], bin_width: None });
+        }
+        // Too many distinct values: a shared grid over both sides' range.
+        let ranges = futures::future::try_join_all(sides.iter().map(|s| self.range(s))).await?;
+        let lo = ranges.iter().filter_map(|r| r.map(|(l, _)| l)).fold(f64::INFINITY, f64::min);
+        let hi = ranges.iter().filter_map(|r| r.map(|(_, h)| h)).fold(f64::NEG_INFINITY, f64::max);
+        let width = if hi > lo { (hi - lo) / GRID_BINS as f64 } else { 1.0 };
+        let binned = futures::future::try_join_all(sides.iter().map(|s| self.grid_counts(s, lo, width))).await?;
+        let [current, reference] = <[Vec<(f64, u64)>; 2]>::try_from(binned).expect("two sides");
+        Ok(Distribution { sides: [current, reference], bin_width: Some(width) })
+    }
+
+    fn side_frame(
+        &self,
+        side: &DistributionSide,
+    ) -> impl std::future::Future<Output = Result<DataFrame, DataFusionError>> {
+        let present = ident(&side.column).is_not_null();
+        let filter = and_opt(side.filter.clone(), Some(present)).unwrap_or(lit(true));
+        let dataset = side.dataset.clone();
+        async move { self.ctx.table(dataset.as_str()).await?.filter(filter) }
+    }
+
+    /// Sorted distinct values with counts, or `None` past `max_distinct` values.
+    async fn value_counts(
+        &self,
+        side: &DistributionSide,
+        max_distinct: usize,
+    ) -> Result<Option<Vec<(f64, u64)>>, DataFusionError> {
+        use futures::StreamExt;
+        let df = self
+            .side_frame(side)
+            .await?
+            .aggregate(vec![as_f64(&side.column).alias("__probity_value")], vec![count(lit(1i64)).alias(COUNT)])?;
+        let mut stream = df.execute_stream().await?;
+        let mut out = Vec::new();
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            collect_pairs(&batch, &mut out)?;
+            if out.len() > max_distinct {
+                return Ok(None);
+            }
+        }
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(Some(out))
+    }
+
+    /// `(min, max)` of a side, `None` when it has no values.
+    async fn range(&self, side: &DistributionSide) -> Result<Option<(f64, f64)>, DataFusionError> {
+        use datafusion::functions_aggregate::expr_fn::{max, min};
+        let v = as_f64(&side.column);
+        let batches = self
+            .side_frame(side)
+            .await?
+            .aggregate(vec![], vec![min(v.clone()).alias("lo"), max(v).alias("hi")])?
+            .collect()
+            .await?;
+        let batch = single_row(&batches)?;
+        let lo = crate::checks::scalar_f64(&ScalarValue::try_from_array(batch.column(0), 0)?);
+        let hi = crate::checks::scalar_f64(&ScalarValue::try_from_array(batch.column(1), 0)?);
+        Ok(lo.zip(hi))
+    }
+
+    /// Counts per grid bin `floor((v - lo) / width)`, the top edge folded into the last bin.
+    async fn grid_counts(
+        &self,
+        side: &DistributionSide,
+        lo: f64,
+        width: f64,
+    ) -> Result<Vec<(f64, u64)>, DataFusionError> {
+        use datafusion::functions::expr_fn::floor;
+        let top = (GRID_BINS - 1) as f64;
+        let raw = floor((as_f64(&side.column) - lit(lo)) / lit(width));
+        let bin = datafusion::logical_expr::when(raw.clone().gt(lit(top)), lit(top)).otherwise(raw)?;
+        let batches = self
+            .side_frame(side)
+            .await?
+            .aggregate(vec![bin.alias("__probity_value")], vec![count(lit(1i64)).alias(COUNT)])?
+            .collect()
+            .await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            collect_pairs(b, &mut out)?;
+        }
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(out.into_iter().map(|(i, n)| (lo + i * width, n)).collect())
+    }
+}
+
+/// Appends `(value, count)` rows of a two-column batch.
+fn collect_pairs(batch: &RecordBatch, out: &mut Vec<(f64, u64)>) -> Result<(), DataFusionError> {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+    let values = batch.column(0).as_primitive_opt::<Float64Type>();
+    let counts = batch.column(1).as_primitive_opt::<Int64Type>();
+    let (Some(values), Some(counts)) = (values, counts) else {
+        return Err(DataFusionError::Internal("a distribution query returned unexpected types".into()));
+    };
+    for i in 0..batch.num_rows() {
+        if values.is_valid(i) && values.value(i).is_finite() {
+            out.push((values.value(i), counts.value(i).max(0).cast_unsigned()));
+        }
+    }
+    Ok(())
 }

@@ -91,7 +91,7 @@ fn no_colour_when_not_a_terminal() {
 fn plan_shows_one_fused_scan_per_dataset() {
     let out = probity(&["plan", "checks/"]);
     assert_eq!(out.code, 0, "{}", out.snapshot());
-    assert!(out.stdout.contains("dataset `loans`: 20 checks -> 1 fused scan"), "{}", out.stdout);
+    assert!(out.stdout.contains("dataset `loans`: 24 checks -> 1 fused scan"), "{}", out.stdout);
     assert!(out.stdout.contains("dataset `customers`: 5 checks -> 1 fused scan"), "{}", out.stdout);
 }
 
@@ -107,6 +107,16 @@ fn errors_against_the_schema_name_the_cause_and_a_fix() {
     let out = probity(&["check", "tests/fixtures/bind_errors.yaml"]);
     assert_eq!(out.code, 2);
     snapshot("error_bind", &out);
+}
+
+#[test]
+fn drift_needs_a_reference_with_comparable_columns() {
+    let out = probity(&["check", "tests/fixtures/drift_errors.yaml"]);
+    assert_eq!(out.code, 2);
+    snapshot("error_drift", &out);
+    let out = probity(&["check", "tests/fixtures/drift_no_reference.yaml"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("the suite has no `reference`"), "{}", out.stderr);
 }
 
 #[test]
