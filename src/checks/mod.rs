@@ -8,6 +8,7 @@
 mod between;
 mod condition;
 mod drift;
+mod fairness;
 mod freshness;
 mod in_set;
 mod length;
@@ -76,6 +77,31 @@ pub const KINDS: &[KindInfo] = &[
         keys: &["column", "columns", "test", "max_statistic", "min_p_value", "max", "bins", "fdr", "max_distinct"],
         parse: drift::parse,
     },
+    KindInfo {
+        name: "fairness",
+        keys: &[
+            "groups",
+            "prediction",
+            "threshold",
+            "label",
+            "weight",
+            "favorable",
+            "unfavorable",
+            "favorable_label",
+            "metric",
+            "method",
+            "agg",
+            "reference_group",
+            "min",
+            "max",
+            "bound",
+            "min_group_size",
+            "confidence",
+            "n_boot",
+            "seed",
+        ],
+        parse: fairness::parse,
+    },
     KindInfo { name: "references", keys: &["column", "to", "mostly"], parse: references::parse },
 ];
 
@@ -95,6 +121,7 @@ pub const KIND_NAMES: &[&str] = &[
     "freshness",
     "references",
     "drift",
+    "fairness",
 ];
 
 pub fn lookup(name: &str) -> Option<&'static KindInfo> {
@@ -104,7 +131,7 @@ pub fn lookup(name: &str) -> Option<&'static KindInfo> {
 /// Kinds in the design that this version does not run yet: say so plainly.
 pub fn planned(name: &str) -> Option<&'static str> {
     match name {
-        "fairness" | "trend" => Some(
+        "trend" => Some(
             "this check kind is designed but not available in this version of probity yet; remove it to run the suite",
         ),
         _ => None,

@@ -263,12 +263,16 @@ fn zz_coverage_probe() {
         let ka = rng.binomial(n, pa);
         let kb = rng.binomial(n, pb);
         let cells = vec![
-            Cell::counted(key(&["a"]), None, true, ka), Cell::counted(key(&["a"]), None, false, n - ka),
-            Cell::counted(key(&["b"]), None, true, kb), Cell::counted(key(&["b"]), None, false, n - kb),
+            Cell::counted(key(&["a"]), None, true, ka),
+            Cell::counted(key(&["a"]), None, false, n - ka),
+            Cell::counted(key(&["b"]), None, true, kb),
+            Cell::counted(key(&["b"]), None, false, n - kb),
         ];
         let a = assess(&cells, &Params { n_boot: 400, seed: s, ..Params::new(DP_DIFF) }).unwrap();
         let ci = a.disparity.bootstrap.unwrap().interval.unwrap();
-        if ci.lower <= truth && truth <= ci.upper { covered += 1; }
+        if ci.lower <= truth && truth <= ci.upper {
+            covered += 1;
+        }
     }
     eprintln!("coverage {covered}/{sims}");
 }

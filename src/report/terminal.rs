@@ -29,6 +29,7 @@ fn status_color(s: Status) -> Color {
 /// `{min: 0, max: 10}` -> `min 0, max 10`.
 fn compact(map: &serde_json::Map<String, Json>) -> String {
     map.iter()
+        .filter(|(k, v)| !is_default_detail(k, v))
         .map(|(k, v)| {
             let v = match v {
                 Json::String(s) => s.clone(),
@@ -40,6 +41,53 @@ fn compact(map: &serde_json::Map<String, Json>) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Settings every check of a kind carries; the JSON has them, the table need not.
+fn is_default_detail(key: &str, value: &Json) -> bool {
+    match key {
+        "mostly" => value == "100%",
+        "bound" => value == "estimate",
+        "min_group_size" | "confidence" | "n_boot" | "seed" => true,
+        _ => false,
+    }
+}
+
+/// The per-group table of a fairness check, shown under a failed one.
+fn group_table(observed: &serde_json::Map<String, Json>, color: bool, width: u16) -> Option<Table> {
+    let groups = observed.get("groups")?.as_array()?;
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table.set_width(width.saturating_sub(4));
+    table.set_header(vec!["group", "rows", "selection rate", "TPR", "FPR", "precision", "note"]);
+    let rate = |g: &Json, name: &str| match g.get("rates").and_then(|r| r.get(name)).and_then(Json::as_f64) {
+        Some(v) => format!("{v:.3}"),
+        None => "-".to_string(),
+    };
+    for g in groups {
+        let mut note = Vec::new();
+        if g.get("insufficient").and_then(Json::as_bool) == Some(true) {
+            note.push("too small: not compared");
+        }
+        if g.get("is_reference").and_then(Json::as_bool) == Some(true) {
+            note.push("reference");
+        }
+        table.add_row(vec![
+            g.get("label").and_then(Json::as_str).unwrap_or("?").to_string(),
+            g.get("rows").map(ToString::to_string).unwrap_or_default(),
+            rate(g, "selection_rate"),
+            rate(g, "true_positive_rate"),
+            rate(g, "false_positive_rate"),
+            rate(g, "precision"),
+            note.join(", "),
+        ]);
+    }
+    Some(table)
 }
 
 impl Report for Terminal {
@@ -65,6 +113,16 @@ impl Report for Terminal {
             }
             let _ = writeln!(out, "{} · dataset {} · {} rows", suite.file, suite.dataset, suite.rows);
             let _ = writeln!(out, "{table}");
+            for c in
+                suite.checks.iter().filter(|c| c.kind == "fairness" && matches!(c.status, Status::Fail | Status::Warn))
+            {
+                if let Some(groups) = group_table(&c.observed, self.color, self.width) {
+                    let _ = writeln!(out, "  {} ({}): groups", c.id, c.status.as_str());
+                    for line in groups.to_string().lines() {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                }
+            }
             for c in suite.checks.iter().filter(|c| c.failing_sample.as_ref().is_some_and(|s| !s.is_empty())) {
                 let _ = writeln!(out, "  {} ({}): failing sample", c.id, c.status.as_str());
                 for row in c.failing_sample.iter().flatten() {

@@ -261,7 +261,8 @@ impl<'a> Params<'a> {
     pub fn finish(self) {
         let Params { kind, file, diags, entries, known, .. } = self;
         for (key, _) in entries {
-            let name = key.as_str().unwrap_or("?");
+            let text = super::yaml::key_text(key);
+            let name = text.as_str();
             if known.contains(&name) || super::COMMON_KEYS.contains(&name) {
                 continue;
             }

@@ -80,6 +80,17 @@ impl Node {
     }
 }
 
+/// A mapping key as written, for messages (YAML reads `on`, `yes` as booleans).
+pub fn key_text(key: &Node) -> String {
+    match &key.value {
+        Value::Str(s) => s.clone(),
+        Value::Bool(b) => format!("{b} (YAML reads `on`, `off`, `yes`, `no` as booleans)"),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        _ => "?".to_string(),
+    }
+}
+
 /// Why a document could not be read as YAML at all.
 #[derive(Debug)]
 pub struct YamlError {

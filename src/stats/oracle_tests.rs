@@ -409,10 +409,9 @@ fn wasserstein_matches_scipy() {
         match (wasserstein_distance_standardized(&a, &b), case.standardized) {
             (Ok(w), Some(expected)) => check.close(format!("{name} W1/std"), w, expected.0, 1e-9, 1e-15),
             (Err(StatsError::ZeroSpread { .. }), None) => check.compared += 1,
-            (ours, expected) => check.fail(
-                format!("{name} W1/std"),
-                format!("ours {ours:?}, reference {:?}", expected.map(|x| x.0)),
-            ),
+            (ours, expected) => {
+                check.fail(format!("{name} W1/std"), format!("ours {ours:?}, reference {:?}", expected.map(|x| x.0)))
+            }
         }
     }
     check.finish();

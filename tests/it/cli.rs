@@ -120,6 +120,13 @@ fn drift_needs_a_reference_with_comparable_columns() {
 }
 
 #[test]
+fn fairness_input_mistakes_are_errors() {
+    let out = probity(&["check", "tests/fixtures/fairness_errors.yaml"]);
+    assert_eq!(out.code, 2);
+    snapshot("error_fairness", &out);
+}
+
+#[test]
 fn user_sql_is_an_expression_only() {
     let out = probity(&["check", "tests/fixtures/bad_sql.yaml"]);
     assert_eq!(out.code, 2);
