@@ -820,12 +820,10 @@ fn run(options: &Options) -> Result<()> {
     if wants(Only::Baseline) {
         // The previous quarter, from the same process with independent draws: the
         // reference dataset for drift checks (the clean loans should not drift from it).
-        let baseline = LoanGenerator {
-            customers: &customers,
-            rows: BASELINE_ROWS,
-            newest: epoch_seconds(2026, 7, 31, 18),
-            salt: SALT_BASELINE,
-        };
+        // `--only baseline --rows N` writes an N-row baseline (for benchmarks).
+        let rows = if options.only == Some(Only::Baseline) { options.rows } else { BASELINE_ROWS };
+        let baseline =
+            LoanGenerator { customers: &customers, rows, newest: epoch_seconds(2026, 7, 31, 18), salt: SALT_BASELINE };
         files.push(write_loans(&out.join("loans_baseline.parquet"), &baseline)?);
     }
     if wants(Only::Customers) {

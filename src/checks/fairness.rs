@@ -407,7 +407,7 @@ impl Fairness {
         let k = self.groups.len();
         let mut out = Vec::new();
         for b in batches {
-            let text = |i: usize| b.column(i).as_string_opt::<i32>().ok_or("unexpected cell types").map(Clone::clone);
+            let text = |i: usize| b.column(i).as_string_opt::<i32>().ok_or("unexpected cell types").cloned();
             let groups: Vec<_> = (0..k).map(text).collect::<Result<_, _>>()?;
             let labels = text(k)?;
             let predictions = text(k + 1)?;

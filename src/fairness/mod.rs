@@ -203,7 +203,9 @@ pub enum ExclusionReason {
     UndefinedRate { rate: Rate, detail: &'static str },
 }
 
-/// Percentile bootstrap of the disparity; see docs/fairness.md.
+/// Percentile bootstrap of the disparity; see docs/fairness.md. Differences
+/// are biased away from parity, so the interval measures precision: one that
+/// excludes parity is not a test of equal treatment (see [`IndependenceTest`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bootstrap {
     pub n_boot: u32,
@@ -312,9 +314,9 @@ fn validate(params: &Params) -> Result<(), FairnessError> {
 
 fn find_reference(keys: &[GroupKey], params: &Params) -> Result<Option<usize>, FairnessError> {
     let Some(wanted) = &params.reference_group else { return Ok(None) };
-    if let Some(first) = keys.first()
-        && first.len() != wanted.len()
-    {
+    // Without rows the assessment is undefined (no rows), not a spec error.
+    let Some(first) = keys.first() else { return Ok(None) };
+    if first.len() != wanted.len() {
         return Err(FairnessError::ReferenceArity { expected: first.len(), found: wanted.len() });
     }
     keys.iter().position(|k| k == wanted).map(Some).ok_or_else(|| {
@@ -322,9 +324,6 @@ fn find_reference(keys: &[GroupKey], params: &Params) -> Result<Option<usize>, F
         let mut available: Vec<String> = keys.iter().take(SHOWN).map(|k| format!("`{}`", group_label(k))).collect();
         if keys.len() > SHOWN {
             available.push(format!("and {} more", keys.len() - SHOWN));
-        }
-        if available.is_empty() {
-            available.push("none (no rows)".to_string());
         }
         FairnessError::UnknownReferenceGroup { given: group_label(wanted), available: available.join(", ") }
     })
