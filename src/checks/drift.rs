@@ -320,7 +320,7 @@ impl CheckKind for Drift {
         if self.fdr {
             adjust_fdr(&mut results);
         }
-        self.verdict(results)
+        self.verdict(&results)
     }
 }
 
@@ -409,7 +409,7 @@ impl Drift {
             Test::Wasserstein => t.statistic = stats::wasserstein_distance(&reference, &current)?,
             Test::WassersteinStd => t.statistic = stats::wasserstein_distance_standardized(&reference, &current)?,
             Test::Psi => {
-                t.statistic = stats::psi_over_quantile_bins(&reference, &current, self.bins, PSI_EPSILON)?.value
+                t.statistic = stats::psi_over_quantile_bins(&reference, &current, self.bins, PSI_EPSILON)?.value;
             }
             Test::Js => {
                 let edges = stats::quantile_edges(&reference, self.bins)?;
@@ -513,7 +513,7 @@ impl Drift {
         }
     }
 
-    fn verdict(&self, results: Vec<ColumnResult>) -> Judgement {
+    fn verdict(&self, results: &[ColumnResult]) -> Judgement {
         let errors: Vec<String> =
             results.iter().filter_map(|r| r.outcome.as_ref().err().map(|e| format!("{}: {e}", r.column))).collect();
         let drifted: Vec<&str> =

@@ -116,37 +116,38 @@ pub fn chi2_contingency_yates(table: &[Vec<u64>]) -> Result<Chi2Test, StatsError
 }
 
 fn contingency(table: &[Vec<u64>], correction: bool) -> Result<Chi2Test, StatsError> {
-    let cols = table.first().map_or(0, Vec::len);
-    if table.iter().any(|row| row.len() != cols) {
+    let n_cols = table.first().map_or(0, Vec::len);
+    if table.iter().any(|row| row.len() != n_cols) {
         return Err(StatsError::invalid("the rows of the contingency table have different lengths"));
     }
     let row_sums = table.iter().map(|row| checked_sum(row.iter().copied())).collect::<Result<Vec<_>, _>>()?;
-    let col_sums = (0..cols).map(|j| checked_sum(table.iter().map(|row| row[j]))).collect::<Result<Vec<_>, _>>()?;
-    let n = checked_sum(row_sums.iter().copied())?;
-    if n == 0 {
+    let col_sums = (0..n_cols).map(|j| checked_sum(table.iter().map(|row| row[j]))).collect::<Result<Vec<_>, _>>()?;
+    let total = checked_sum(row_sums.iter().copied())?;
+    if total == 0 {
         return Err(StatsError::Empty { sample: "the contingency table" });
     }
     let rows: Vec<usize> = (0..table.len()).filter(|&i| row_sums[i] > 0).collect();
-    let kept_cols: Vec<usize> = (0..cols).filter(|&j| col_sums[j] > 0).collect();
-    let (r, c) = (rows.len(), kept_cols.len());
-    let dof = ((r - 1) * (c - 1)) as u64;
+    let cols: Vec<usize> = (0..n_cols).filter(|&j| col_sums[j] > 0).collect();
+    let dof = ((rows.len() - 1) * (cols.len() - 1)) as u64;
     if dof == 0 {
-        return Ok(Chi2Test { statistic: 0.0, p_value: 1.0, dof, n, effect_size: EffectSize::CramersV(0.0) });
+        let effect_size = EffectSize::CramersV(0.0);
+        return Ok(Chi2Test { statistic: 0.0, p_value: 1.0, dof, n: total, effect_size });
     }
 
     let yates = correction && dof == 1;
     let (mut statistic, mut uncorrected) = (0.0, 0.0);
     for &i in &rows {
-        for &j in &kept_cols {
-            let e = (row_sums[i] as f64 * col_sums[j] as f64) / n as f64;
-            let o = table[i][j] as f64;
-            let d = o - e;
-            uncorrected += d * d / e;
+        for &j in &cols {
+            let expected = (row_sums[i] as f64 * col_sums[j] as f64) / total as f64;
+            let observed = table[i][j] as f64;
+            let diff = observed - expected;
+            uncorrected += diff * diff / expected;
             if yates {
-                let diff = e - o;
-                let o = o + diff.abs().min(0.5) * sign(diff);
-                let d = o - e;
-                statistic += d * d / e;
+                // Move the observation towards its expectation by at most 0.5.
+                let towards = expected - observed;
+                let observed = observed + towards.abs().min(0.5) * sign(towards);
+                let diff = observed - expected;
+                statistic += diff * diff / expected;
             }
         }
     }
@@ -154,7 +155,8 @@ fn contingency(table: &[Vec<u64>], correction: bool) -> Result<Chi2Test, StatsEr
         statistic = uncorrected;
     }
     let p_value = chi2_sf(statistic, dof as f64);
-    Ok(Chi2Test { statistic, p_value, dof, n, effect_size: EffectSize::CramersV(cramers_v(uncorrected, n, r, c)?) })
+    let effect_size = EffectSize::CramersV(cramers_v(uncorrected, total, rows.len(), cols.len())?);
+    Ok(Chi2Test { statistic, p_value, dof, n: total, effect_size })
 }
 
 /// numpy's `sign`: -1, 0 or 1.

@@ -39,7 +39,7 @@ pub fn jensen_shannon_distance(p: &[f64], q: &[f64]) -> Result<f64, StatsError> 
     let q = normalised(q, "current distribution")?;
     let (mut left, mut right) = (0.0, 0.0);
     for (&pi, &qi) in p.iter().zip(&q) {
-        let mi = (pi + qi) / 2.0;
+        let mi = f64::midpoint(pi, qi);
         left += rel_entr(pi, mi);
         right += rel_entr(qi, mi);
     }

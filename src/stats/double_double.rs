@@ -6,6 +6,9 @@
 //!
 //! Also `frexp`/`ldexp` for `f64`, which Rust's std does not provide.
 
+// Names follow the qd / xsf source (a, b, c, d, e, s, p, q, ...).
+#![allow(clippy::many_single_char_names)]
+
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// `hi + lo` with `|lo| <= ulp(hi) / 2`.
@@ -212,7 +215,7 @@ pub(crate) fn frexp(x: f64) -> (f64, i64) {
         return (x, 0);
     }
     let bits = x.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let biased = ((bits >> 52) & 0x7ff).cast_signed();
     if biased == 0 {
         // Subnormal: scale into the normal range first (exactly).
         let (m, e) = frexp(x * 2f64.powi(64));

@@ -29,7 +29,7 @@ pub enum EffectSize {
 }
 
 impl EffectSize {
-    /// A stable snake_case name for reports: `cohens_w`, `cramers_v`, `cohens_h`, `hedges_g`.
+    /// A stable `snake_case` name for reports: `cohens_w`, `cramers_v`, `cohens_h`, `hedges_g`.
     pub fn name(self) -> &'static str {
         match self {
             Self::CohensW(_) => "cohens_w",

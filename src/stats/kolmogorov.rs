@@ -21,6 +21,10 @@
 //! intermediates to 80-bit `longdouble`, we stay in `f64`; the effect is a
 //! relative error below `n * 1e-16`.
 
+// Variable names (n, x, d, h, k, m, p, q, t, ...) follow the scipy and xsf
+// sources so that the port can be read side by side with them.
+#![allow(clippy::many_single_char_names, clippy::similar_names)]
+
 use std::f64::consts::{LN_2, PI, SQRT_2};
 
 use statrs::function::gamma::ln_gamma;
@@ -141,7 +145,7 @@ pub fn smirnov_sf(n: u64, d: f64) -> Result<f64, StatsError> {
     if !(0.0..=1.0).contains(&d) {
         return Err(StatsError::invalid(format!("the statistic d = {d} is outside [0, 1]")));
     }
-    Ok(smirnov(n as i64, d))
+    Ok(smirnov(n, d))
 }
 
 /// `P(K > x)` for the limiting Kolmogorov distribution of `sqrt(n) D_n`:
@@ -269,7 +273,7 @@ pub(crate) fn kolmogn_dmtw(n: u64, d: f64) -> f64 {
 
 /// Python slice `v[start:stop]` for the index ranges that occur here.
 fn py_slice(v: &[f64], start: i64, stop: i64) -> &[f64] {
-    let len = v.len() as i64;
+    let len = i64::try_from(v.len()).unwrap_or(i64::MAX);
     let norm = |i: i64| if i < 0 { (i + len).max(0) } else { i.min(len) };
     let (a, b) = (norm(start), norm(stop));
     if a >= b { &[] } else { &v[a as usize..b as usize] }
@@ -311,7 +315,7 @@ fn pomeranz_j1j2(i: i64, n: i64, ll: i64, ceilf: i64, roundf: i64) -> (i64, i64)
 /// `Pr(D_n <= x)` by Pomeranz's (1974) recursion: `_kolmogn_Pomeranz(n, x, cdf=True)`.
 pub(crate) fn kolmogn_pomeranz(n: u64, x: f64) -> f64 {
     let nf = n as f64;
-    let ni = n as i64;
+    let ni = i64::try_from(n).unwrap_or(i64::MAX);
     let t = nf * x;
     let ll = t.floor() as i64;
     let f = t - ll as f64;
@@ -372,7 +376,7 @@ pub(crate) fn kolmogn_pomeranz(n: u64, x: f64) -> f64 {
 
     // Multiply by n!.
     let idx = ni - v1s;
-    let idx = if idx < 0 { idx + v1.len() as i64 } else { idx };
+    let idx = if idx < 0 { idx + i64::try_from(v1.len()).unwrap_or(0) } else { idx };
     let mut ans = v1.get(idx as usize).copied().unwrap_or(0.0);
     for m in 1..=n {
         if ans.abs() > EP128 {
@@ -489,7 +493,7 @@ pub(crate) fn kolmogn(n: u64, x: f64, cdf: bool) -> f64 {
     }
     if x >= 0.5 {
         // Exact: 2 * smirnov.
-        let prob = 2.0 * smirnov(n as i64, x);
+        let prob = 2.0 * smirnov(n, x);
         return select(1.0 - prob, prob, cdf);
     }
 
@@ -504,7 +508,7 @@ pub(crate) fn kolmogn(n: u64, x: f64, cdf: bool) -> f64 {
             return select(prob, 1.0 - prob, cdf);
         }
         // Miller's approximation: 2 * smirnov.
-        let prob = 2.0 * smirnov(n as i64, x);
+        let prob = 2.0 * smirnov(n, x);
         return select(1.0 - prob, prob, cdf);
     }
 
@@ -514,7 +518,7 @@ pub(crate) fn kolmogn(n: u64, x: f64, cdf: bool) -> f64 {
             return 0.0;
         }
         if nxsquared >= 2.2 {
-            return clip_prob(2.0 * smirnov(n as i64, x));
+            return clip_prob(2.0 * smirnov(n, x));
         }
         // Fall through: the SF is 1 - CDF.
     }
@@ -539,7 +543,7 @@ fn kolmogni(n: u64, p: f64, q: f64) -> Result<f64, StatsError> {
     }
     let delta = ((p.ln() - ln_gamma(nf + 1.0)) / nf).exp();
     if delta <= 1.0 / nf {
-        return Ok((delta + 1.0 / nf) / 2.0);
+        return Ok(f64::midpoint(delta, 1.0 / nf));
     }
     let x = -((q / 2.0).ln() / nf).exp_m1();
     if x >= 1.0 - 1.0 / nf {
@@ -631,7 +635,7 @@ fn kolmogi(psf: f64, pcdf: f64) -> f64 {
     const MAXITER: usize = 500;
     let xtol = f64::EPSILON;
     let rtol = 2.0 * xtol;
-    if !(psf >= 0.0 && pcdf >= 0.0 && pcdf <= 1.0 && psf <= 1.0) || (1.0 - pcdf - psf).abs() > 4.0 * f64::EPSILON {
+    if !((0.0..=1.0).contains(&psf) && (0.0..=1.0).contains(&pcdf)) || (1.0 - pcdf - psf).abs() > 4.0 * f64::EPSILON {
         return f64::NAN;
     }
     if pcdf == 0.0 {
@@ -648,7 +652,7 @@ fn kolmogi(psf: f64, pcdf: f64) -> f64 {
         b = PI / (2.0 * SQRT_2 * (-(logpcdf + 0.0 - LOG_SQRT_2PI)).sqrt());
         a = PI / (2.0 * SQRT_2 * (-(logpcdf + a.ln() - LOG_SQRT_2PI)).sqrt());
         b = PI / (2.0 * SQRT_2 * (-(logpcdf + b.ln() - LOG_SQRT_2PI)).sqrt());
-        x = (a + b) / 2.0;
+        x = f64::midpoint(a, b);
     } else {
         // p ~ 2 exp(-2x^2), inverted by q = p + p^4 + 4p^7 - p^9 + 22p^10 - 13p^12 + 140p^13
         let jiggerb = 256.0 * f64::EPSILON;
@@ -663,7 +667,7 @@ fn kolmogi(psf: f64, pcdf: f64) -> f64 {
         q0 *= p;
         x = (-q0.ln() / 2.0).sqrt();
         if x < a || x > b {
-            x = (a + b) / 2.0;
+            x = f64::midpoint(a, b);
         }
     }
 
@@ -682,7 +686,7 @@ fn kolmogi(psf: f64, pcdf: f64) -> f64 {
         }
         let dfdx = -probs.pdf;
         if dfdx.abs() <= 0.0 {
-            x = (a + b) / 2.0;
+            x = f64::midpoint(a, b);
         } else {
             x = x0 - df / dfdx;
         }
@@ -691,13 +695,13 @@ fn kolmogi(psf: f64, pcdf: f64) -> f64 {
                 break;
             }
             if x == a || x == b {
-                x = (a + b) / 2.0;
+                x = f64::midpoint(a, b);
                 if x == a || x == b {
                     break;
                 }
             }
         } else {
-            x = (a + b) / 2.0;
+            x = f64::midpoint(a, b);
             if within_tol(x, x0, xtol, rtol) {
                 break;
             }
@@ -855,8 +859,10 @@ fn compute_av(n: i64, x: f64, v: i64, cman: Dd, cexpt: i64) -> Dd {
     ans.ldexp(cexpt + t1_e + t2_e)
 }
 
-/// `P(D_n+ >= x)` (Birnbaum-Tingey / Smirnov sum): the `sf` of xsf's `_smirnov`.
-fn smirnov(n: i64, x: f64) -> f64 {
+/// `P(D_n+ >= x)` (Birnbaum-Tingey / Smirnov sum): the `sf` of xsf's `_smirnov`
+/// (which takes a C `int` n; we take any n).
+fn smirnov(n: u64, x: f64) -> f64 {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
     if !(n > 0 && (0.0..=1.0).contains(&x)) {
         return f64::NAN;
     }

@@ -13,6 +13,10 @@
 //! computation fails (a probability outside [0, 1]), scipy falls back to the
 //! asymptotic branch with a warning; so do we, reporting [`KsMethod::Asymptotic`].
 
+// Variable names (m, n, g, h, i, j, ...) follow scipy's source so that the
+// port can be read side by side with it.
+#![allow(clippy::many_single_char_names)]
+
 use super::kolmogorov::kolmogorov_sf;
 use super::{CURRENT, REFERENCE, StatsError, ValueCounts};
 
@@ -106,7 +110,7 @@ fn ks_statistic(a: &ValueCounts, b: &ValueCounts) -> f64 {
     if min_s > max_diff { min_s } else { max_diff }
 }
 
-fn gcd(mut a: u64, mut b: u64) -> u64 {
+fn gcd(mut a: i64, mut b: i64) -> i64 {
     while b != 0 {
         (a, b) = (b, a % b);
     }
@@ -117,9 +121,10 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// rounded statistic and its exact p-value, or `None` when the computation
 /// does not give a probability (scipy then warns and uses the asymptotic branch).
 fn attempt_exact(n1: u64, n2: u64, d: f64) -> Option<(f64, f64)> {
+    let (n1, n2) = (i64::try_from(n1).ok()?, i64::try_from(n2).ok()?);
     let g = gcd(n1, n2);
     let lcm = (n1 / g) * n2;
-    let h = (d * lcm as f64).round_ties_even() as u64;
+    let h = (d * lcm as f64).round_ties_even() as i64;
     let d = h as f64 / lcm as f64;
     if h == 0 {
         return Some((d, 1.0));
@@ -131,10 +136,9 @@ fn attempt_exact(n1: u64, n2: u64, d: f64) -> Option<(f64, f64)> {
 /// `Pr(D_{n,n} >= h/n)`: scipy's `_compute_prob_outside_square`,
 /// `2 * (C(2n, n-h) - C(2n, n-2h) + ...) / C(2n, n)` in a Horner-like form
 /// that avoids the subtractive cancellation.
-fn prob_outside_square(n: u64, h: u64) -> f64 {
+fn prob_outside_square(n: i64, h: i64) -> f64 {
     let mut p = 0.0;
     let mut k = (n as f64 / h as f64).floor() as i64;
-    let (n, h) = (n as i64, h as i64);
     while k >= 0 {
         let mut p1 = 1.0;
         for j in 0..h {
@@ -150,10 +154,9 @@ fn prob_outside_square(n: u64, h: u64) -> f64 {
 /// `|x/m - y/n| < h / lcm(m, n)`: scipy's `_compute_outer_prob_inside_method`
 /// (Hodges' inside method with Viehmann's recursion for `1 - p`, one sliding
 /// column at a time).
-fn outer_prob_inside_method(m: u64, n: u64, g: u64, h: u64) -> f64 {
+fn outer_prob_inside_method(m: i64, n: i64, g: i64, h: i64) -> f64 {
     // Symmetric in m and n; the computation wants m >= n.
-    let (m, n) = if m < n { (n as i64, m as i64) } else { (m as i64, n as i64) };
-    let (g, h) = (g as i64, h as i64);
+    let (m, n) = if m < n { (n, m) } else { (m, n) };
     let mg = m / g;
     let ng = n / g;
     let ceil_div = |a: i64, b: i64| (a as f64 / b as f64).ceil() as i64;

@@ -16,8 +16,8 @@
 //! | Kolmogorov-Smirnov, two samples | [`ks_2samp`] | D itself (a distance in [0, 1]) |
 //! | finite-n Kolmogorov distribution | [`kolmogorov_sf`], [`kolmogorov_cdf`], [`kolmogorov_ppf`], [`kolmogorov_isf`] | |
 //! | chi-square goodness of fit | [`chi2_goodness_of_fit`] | Cohen's w |
-//! | chi-square contingency | [`chi2_contingency`] | Cramér's V |
-//! | population stability index | [`psi`], [`quantile_edges`], [`bin_counts`] | PSI itself |
+//! | chi-square contingency | [`chi2_contingency`], [`chi2_contingency_yates`] | Cramér's V |
+//! | population stability index | [`psi()`], [`quantile_edges`], [`bin_counts`] | PSI itself |
 //! | Jensen-Shannon distance | [`jensen_shannon_distance`] | the distance itself |
 //! | Wasserstein-1 | [`wasserstein_distance`], [`wasserstein_distance_standardized`] | the distance itself |
 //! | two proportions | [`two_proportion_z`] | Cohen's h |
@@ -27,7 +27,9 @@
 //! Conventions: in two-sample functions the first argument is the
 //! *reference* and the second the *current* sample (error messages use those
 //! names); signed statistics are reference minus current, as scipy's
-//! first-minus-second.
+//! first-minus-second. Undefined results are errors ([`StatsError`]), never
+//! NaN. All inputs are plain slices or [`ValueCounts`] and all outputs plain
+//! data, so everything is `Send + Sync` and can run on rayon's pool.
 
 mod chi2;
 mod distributions;
@@ -89,3 +91,29 @@ impl StatsError {
 /// Names used in error messages for the two sides of a two-sample function.
 pub(crate) const REFERENCE: &str = "reference sample";
 pub(crate) const CURRENT: &str = "current sample";
+
+#[cfg(test)]
+mod tests {
+    use rayon::prelude::*;
+
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn results_and_inputs_cross_threads() {
+        assert_send_sync::<ValueCounts>();
+        assert_send_sync::<KsTest>();
+        assert_send_sync::<Chi2Test>();
+        assert_send_sync::<ZTest>();
+        assert_send_sync::<TTest>();
+        assert_send_sync::<Psi>();
+        assert_send_sync::<StatsError>();
+        let reference = ValueCounts::from_observations(&[1.0, 2.0, 2.0, 3.0, 5.0]).unwrap();
+        let currents: Vec<ValueCounts> =
+            (0..8).map(|i| ValueCounts::from_observations(&[f64::from(i), 2.0, 4.0]).unwrap()).collect();
+        let parallel: Vec<KsTest> = currents.par_iter().map(|c| ks_2samp(&reference, c).unwrap()).collect();
+        let serial: Vec<KsTest> = currents.iter().map(|c| ks_2samp(&reference, c).unwrap()).collect();
+        assert_eq!(parallel, serial);
+    }
+}

@@ -27,7 +27,7 @@ fn oracle() -> &'static Oracle {
 
 /// A float, stored in the JSON as its shortest round-trip decimal string
 /// (`"0.1"`, `"inf"`) and parsed with `str::parse`, which is correctly
-/// rounded; serde_json's default number parser is not for some 17-digit
+/// rounded; `serde_json`'s default number parser is not for some 17-digit
 /// decimals, and a 1-ulp shift of an input can move a value across a bin edge.
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq)]
 #[serde(try_from = "String")]
@@ -230,7 +230,7 @@ impl Check {
         }
     }
 
-    fn equal<T: PartialEq + std::fmt::Debug>(&mut self, what: impl Display, actual: T, expected: T) {
+    fn equal<T: PartialEq + std::fmt::Debug>(&mut self, what: impl Display, actual: &T, expected: &T) {
         self.compared += 1;
         if actual != expected {
             self.failures.push(format!("{what}: ours {actual:?}, reference {expected:?}"));
@@ -255,7 +255,7 @@ fn ks_2samp_matches_scipy() {
         let name = &case.name;
         match ks_2samp(&case.a.value_counts(), &case.b.value_counts()) {
             Ok(t) => {
-                check.equal(format!("{name} method"), t.method.as_str(), case.method.as_str());
+                check.equal(format!("{name} method"), &t.method.as_str(), &case.method.as_str());
                 check.close(format!("{name} D"), t.statistic, case.statistic.0, 1e-9, 0.0);
                 check.close(format!("{name} p"), t.p_value, case.p_value.0, 0.0, 1e-10);
             }
@@ -325,10 +325,10 @@ fn chi2_goodness_of_fit_matches_scipy_chisquare() {
         let name = &case.name;
         match chi2_goodness_of_fit(&case.observed, &floats(&case.proportions)) {
             Ok(t) => {
-                check.equal(format!("{name} dof"), t.dof, case.dof);
+                check.equal(format!("{name} dof"), &t.dof, &case.dof);
                 check.close(format!("{name} statistic"), t.statistic, case.statistic.0, 1e-9, 1e-12);
                 check.close(format!("{name} p"), t.p_value, case.p_value.0, 0.0, 1e-10);
-                check.equal(format!("{name} effect"), t.effect_size.name(), "cohens_w");
+                check.equal(format!("{name} effect"), &t.effect_size.name(), &"cohens_w");
                 check.close(format!("{name} cohens_w"), t.effect_size.value(), case.cohens_w.0, 1e-9, 1e-12);
             }
             Err(e) => check.fail(name, e),
@@ -345,10 +345,10 @@ fn chi2_contingency_matches_scipy() {
         let result = if case.correction { chi2_contingency_yates(&case.table) } else { chi2_contingency(&case.table) };
         match result {
             Ok(t) => {
-                check.equal(format!("{name} dof"), t.dof, case.dof);
+                check.equal(format!("{name} dof"), &t.dof, &case.dof);
                 check.close(format!("{name} statistic"), t.statistic, case.statistic.0, 1e-9, 1e-12);
                 check.close(format!("{name} p"), t.p_value, case.p_value.0, 0.0, 1e-10);
-                check.equal(format!("{name} effect"), t.effect_size.name(), "cramers_v");
+                check.equal(format!("{name} effect"), &t.effect_size.name(), &"cramers_v");
                 check.close(format!("{name} cramers_v"), t.effect_size.value(), case.cramers_v.0, 1e-9, 1e-12);
             }
             Err(e) => check.fail(name, e),
@@ -410,7 +410,7 @@ fn wasserstein_matches_scipy() {
             (Ok(w), Some(expected)) => check.close(format!("{name} W1/std"), w, expected.0, 1e-9, 1e-15),
             (Err(StatsError::ZeroSpread { .. }), None) => check.compared += 1,
             (ours, expected) => {
-                check.fail(format!("{name} W1/std"), format!("ours {ours:?}, reference {:?}", expected.map(|x| x.0)))
+                check.fail(format!("{name} W1/std"), format!("ours {ours:?}, reference {:?}", expected.map(|x| x.0)));
             }
         }
     }
@@ -457,7 +457,7 @@ fn benjamini_hochberg_matches_scipy() {
     let mut check = Check::default();
     for (i, case) in oracle().benjamini_hochberg.iter().enumerate() {
         let ours = benjamini_hochberg(&floats(&case.p_values)).unwrap();
-        check.equal(format!("case {i} length"), ours.len(), case.adjusted.len());
+        check.equal(format!("case {i} length"), &ours.len(), &case.adjusted.len());
         for (k, (a, e)) in ours.iter().zip(&case.adjusted).enumerate() {
             check.close(format!("case {i} p[{k}]"), *a, e.0, 1e-12, 0.0);
         }

@@ -40,7 +40,7 @@ pub(crate) fn brentq(f: impl Fn(f64) -> f64, xa: f64, xb: f64, xtol: f64, rtol: 
             fblk = fpre;
         }
         // The tolerance is 2 * delta.
-        let delta = (xtol + rtol * xcur.abs()) / 2.0;
+        let delta = f64::midpoint(xtol, rtol * xcur.abs());
         let sbis = (xblk - xcur) / 2.0;
         if fcur == 0.0 || sbis.abs() < delta {
             return Some(xcur);

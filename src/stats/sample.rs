@@ -30,10 +30,9 @@ impl ValueCounts {
         if let Some(v) = values.iter().find(|v| !v.is_finite()) {
             return Err(StatsError::invalid(format!("value {v} is not finite")));
         }
-        if let Some(w) = values.windows(2).find(|w| w[0] >= w[1]) {
+        if let Some([before, after]) = values.windows(2).find(|w| w[0] >= w[1]) {
             return Err(StatsError::invalid(format!(
-                "values must be strictly increasing, found {} then {}",
-                w[0], w[1]
+                "values must be strictly increasing, found {before} then {after}"
             )));
         }
         if counts.contains(&0) {
