@@ -281,7 +281,12 @@ impl CheckKind for Fairness {
                 // A score becomes a decision: favourable at or above the threshold.
                 let favourable = lit(self.favorable.clone());
                 let other = lit(self.unfavorable.clone());
-                datafusion::logical_expr::when(p.clone().gt_eq(lit(t)), favourable).otherwise(other).ok()?
+                // A null score stays null (an error when judged), never "unfavourable".
+                let null = cast(lit(datafusion::common::ScalarValue::Null), DataType::Utf8);
+                datafusion::logical_expr::when(p.clone().is_null(), null)
+                    .when(p.clone().gt_eq(lit(t)), favourable)
+                    .otherwise(other)
+                    .ok()?
             }
             Some(_) => {
                 b.error(
