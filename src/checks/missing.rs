@@ -55,13 +55,19 @@ impl CheckKind for Missing {
         let is_missing: Expr =
             if list.is_empty() { c.clone().is_null() } else { c.clone().is_null().or(c.clone().in_list(list, false)) };
         let rows = b.count_where(None);
-        let missing = b.count_where(Some(is_missing.clone()));
+        // Only nulls: missing = rows - count(column), shared with `not_null`.
+        let missing = if self.values.is_empty() {
+            b.aggregate(datafusion::functions_aggregate::expr_fn::count(c.clone()))
+        } else {
+            b.count_where(Some(is_missing.clone()))
+        };
         let shown = b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect();
         Some(b.bound(vec![rows, missing], Some(SampleQuery::Rows { predicate: is_missing, columns: shown })))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {
-        let (rows, missing) = (m.count(0), m.count(1));
+        let rows = m.count(0);
+        let missing = if self.values.is_empty() { rows.saturating_sub(m.count(1)) } else { m.count(1) };
         let share = fraction(missing, rows);
         let limit_text = match self.max {
             Limit::Count(n) => format!("{n} rows"),

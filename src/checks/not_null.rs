@@ -34,13 +34,14 @@ impl CheckKind for NotNull {
         b.column(&self.column)?;
         let c = Binder::col(&self.column);
         let rows = b.count_where(None);
-        let nulls = b.count_where(Some(c.clone().is_null()));
+        // nulls = rows - count(column): no FILTER needed.
+        let present = b.aggregate(datafusion::functions_aggregate::expr_fn::count(c.clone()));
         let shown = b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect();
-        Some(b.bound(vec![rows, nulls], Some(SampleQuery::Rows { predicate: c.is_null(), columns: shown })))
+        Some(b.bound(vec![rows, present], Some(SampleQuery::Rows { predicate: c.is_null(), columns: shown })))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {
-        let (rows, nulls) = (m.count(0), m.count(1));
+        let (rows, nulls) = (m.count(0), m.count(0).saturating_sub(m.count(1)));
         let required = self.mostly.0.unwrap_or(1.0);
         let present = fraction(rows - nulls, rows);
         let (verdict, message) = match present {

@@ -9,6 +9,7 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
+use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{Expr, lit, not};
 use serde_json::{Map, Value as Json};
 
@@ -31,9 +32,11 @@ impl Mostly {
 /// among them where `valid` does not hold. The failing sample shows the
 /// offending values of `column`, or whole rows when there is no one column.
 pub fn bind(b: &mut Binder<'_>, subject: Expr, valid: Expr, column: Option<&str>) -> Bound {
-    let present = subject.is_not_null();
-    let values = b.count_where(Some(present.clone()));
-    let bad = present.and(not(valid));
+    // `count(subject)` counts the non-null values; `NOT valid` is NULL for a
+    // null subject (every rule here propagates nulls), so FILTER drops those
+    // rows without a separate `IS NOT NULL` test: one predicate per check.
+    let values = b.aggregate(count(subject));
+    let bad = not(valid);
     let invalid = b.count_where(Some(bad.clone()));
     let sample = match column {
         Some(c) => SampleQuery::Values { predicate: bad, column: c.to_string() },
