@@ -20,7 +20,7 @@
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::functions_aggregate::expr_fn::count;
-use datafusion::logical_expr::{cast, lit};
+use datafusion::logical_expr::lit;
 use serde_json::{Map, Value as Json};
 
 use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
@@ -280,7 +280,7 @@ impl CheckKind for Drift {
             if numeric {
                 metrics.push(b.distribution(column, &reference, self.max_distinct));
             } else {
-                let value = cast(Binder::col(column), DataType::Utf8).alias("value");
+                let value = Binder::col(column).alias("value"); // turned into text on the few result rows
                 let present = Some(Binder::col(column).is_not_null());
                 let current = b.table(None, vec![value.clone()], vec![count(lit(1i64)).alias("n")], present.clone());
                 let filter = crate::compile::and_opt(b.scope(), present);

@@ -308,17 +308,13 @@ impl CheckKind for Fairness {
                 );
                 return None;
             }
-            None => cast(p, DataType::Utf8),
+            None => p,
         };
-        let mut group_by: Vec<Expr> = self
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| cast(Binder::col(g), DataType::Utf8).alias(format!("g{i}")))
-            .collect();
+        let mut group_by: Vec<Expr> =
+            self.groups.iter().enumerate().map(|(i, g)| Binder::col(g).alias(format!("g{i}"))).collect();
         let label = match &self.label {
-            Some(l) => cast(Binder::col(l), DataType::Utf8),
-            None => cast(lit(datafusion::common::ScalarValue::Null), DataType::Utf8),
+            Some(l) => Binder::col(l),
+            None => lit(datafusion::common::ScalarValue::Null),
         };
         group_by.push(label.alias("label"));
         group_by.push(decision.alias("prediction"));
@@ -412,7 +408,13 @@ impl Fairness {
         let k = self.groups.len();
         let mut out = Vec::new();
         for b in batches {
-            let text = |i: usize| b.column(i).as_string_opt::<i32>().ok_or("unexpected cell types").cloned();
+            // Values are grouped as they are and turned into text here, on a
+            // few rows, rather than cast for every row in the query.
+            let text = |i: usize| -> Result<_, String> {
+                let as_text =
+                    datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).map_err(|e| e.to_string())?;
+                Ok(as_text.as_string::<i32>().clone())
+            };
             let groups: Vec<_> = (0..k).map(text).collect::<Result<_, _>>()?;
             let labels = text(k)?;
             let predictions = text(k + 1)?;

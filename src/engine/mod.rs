@@ -33,6 +33,8 @@ pub use counting::ScanCounts;
 pub use source::SourceError;
 
 const COUNT: &str = "__probity_n";
+/// Rows looked at to tell a continuous float column (see `looks_continuous`).
+const PROBE_ROWS: usize = 100_000;
 
 /// How the engine is set up.
 #[derive(Debug, Clone, Default)]
@@ -335,9 +337,17 @@ impl Engine {
         sides: &[DistributionSide; 2],
         max_distinct: usize,
     ) -> Result<Distribution, DataFusionError> {
-        let exact = futures::future::try_join_all(sides.iter().map(|s| self.value_counts(s, max_distinct))).await?;
-        if let [Some(current), Some(reference)] = <[Option<Vec<(f64, u64)>>; 2]>::try_from(exact).expect("two sides") {
-            return Ok(Distribution { sides: [current, reference], bin_width: None });
+        // A float column whose first values are mostly distinct would build a
+        // hash table of millions of entries only to give up: look first.
+        let looks_continuous =
+            futures::future::try_join_all(sides.iter().map(|s| self.looks_continuous(s, max_distinct))).await?;
+        if !looks_continuous.contains(&true) {
+            let exact = futures::future::try_join_all(sides.iter().map(|s| self.value_counts(s, max_distinct))).await?;
+            if let [Some(current), Some(reference)] =
+                <[Option<Vec<(f64, u64)>>; 2]>::try_from(exact).expect("two sides")
+            {
+                return Ok(Distribution { sides: [current, reference], bin_width: None });
+            }
         }
         // Too many distinct values: a shared grid over both sides' range.
         let ranges = futures::future::try_join_all(sides.iter().map(|s| self.range(s))).await?;
@@ -381,6 +391,40 @@ impl Engine {
         }
         out.sort_by(|a, b| a.0.total_cmp(&b.0));
         Ok(Some(out))
+    }
+
+    /// Whether a floating-point side has more than `max_distinct` values and
+    /// its first [`PROBE_ROWS`] values are more than half distinct: then the
+    /// exact distribution would not fit, and the grid is used straight away.
+    async fn looks_continuous(&self, side: &DistributionSide, max_distinct: usize) -> Result<bool, DataFusionError> {
+        use datafusion::arrow::datatypes::DataType;
+        let df = self.ctx.table(side.dataset.as_str()).await?;
+        let float = df
+            .schema()
+            .field_with_unqualified_name(&side.column)
+            .is_ok_and(|f| matches!(f.data_type(), DataType::Float16 | DataType::Float32 | DataType::Float64));
+        if !float {
+            return Ok(false);
+        }
+        let v = ident(&side.column);
+        let probe = self.side_frame(side).await?.select(vec![v.clone()])?.limit(0, Some(PROBE_ROWS))?;
+        let batches = probe
+            .aggregate(vec![], vec![datafusion::functions_aggregate::expr_fn::count_distinct(v.clone()), count(v)])?
+            .collect()
+            .await?;
+        let batch = single_row(&batches)?;
+        let get =
+            |i| ScalarValue::try_from_array(batch.column(i), 0).map(|v| crate::checks::scalar_f64(&v).unwrap_or(0.0));
+        let (distinct, seen) = (get(0)?, get(1)?);
+        if seen < PROBE_ROWS as f64 || distinct <= seen / 2.0 {
+            return Ok(false);
+        }
+        // Mostly distinct so far; continuous only if the whole side is too big.
+        // (An unfiltered count is answered from Parquet statistics.)
+        let batches =
+            self.side_frame(side).await?.aggregate(vec![], vec![count(ident(&side.column))])?.collect().await?;
+        let total = ScalarValue::try_from_array(single_row(&batches)?.column(0), 0)?;
+        Ok(crate::checks::scalar_f64(&total).is_some_and(|n| n > max_distinct as f64))
     }
 
     /// `(min, max)` of a side, `None` when it has no values.
