@@ -35,7 +35,13 @@ impl CheckKind for NotNull {
         let c = Binder::col(&self.column);
         let rows = b.count_where(None);
         // nulls = rows - count(column): no FILTER needed.
-        let present = b.aggregate(datafusion::functions_aggregate::expr_fn::count(c.clone()));
+        let nullable = b.schema.field_with_name(&self.column.name).is_ok_and(|f| f.is_nullable());
+        // A column declared non-nullable needs no read: present = rows.
+        let present = if nullable {
+            b.aggregate(datafusion::functions_aggregate::expr_fn::count(c.clone()))
+        } else {
+            b.count_where(None)
+        };
         let shown = b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect();
         Some(b.bound(vec![rows, present], Some(SampleQuery::Rows { predicate: c.is_null(), columns: shown })))
     }
