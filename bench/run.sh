@@ -34,6 +34,7 @@ changed="$(git status --porcelain -- src Cargo.toml Cargo.lock | wc -l)"
 if [ "$changed" -gt 0 ]; then
   commit="$commit with $changed uncommitted change(s) in src/ or Cargo files (work in progress)"
 fi
+echo "$commit" >"$RESULTS/commit.txt"
 
 # (b) the data
 if [ ! -f "$DATA" ]; then
@@ -59,5 +60,5 @@ fi
 
 # (d) the report
 python3 bench/summarize.py --results "$RESULTS" --rows "$ROWS" --data "$DATA" \
-  --commit "$commit" --findings bench/findings.md --out BENCHMARKS.md
+  --findings bench/findings.md --out BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2
