@@ -56,7 +56,8 @@ impl CheckKind for Missing {
             if list.is_empty() { c.clone().is_null() } else { c.clone().is_null().or(c.clone().in_list(list, false)) };
         let rows = b.count_where(None);
         // Only nulls: missing = rows - count(column), shared with `not_null`.
-        let nullable = b.schema.field_with_name(&self.column.name).is_ok_and(|f| f.is_nullable());
+        let nullable =
+            b.schema.field_with_name(&self.column.name).is_ok_and(datafusion::arrow::datatypes::Field::is_nullable);
         let missing = if self.values.is_empty() && !nullable {
             b.count_where(None) // declared non-nullable: present = rows, nothing to read
         } else if self.values.is_empty() {

@@ -35,7 +35,8 @@ impl CheckKind for NotNull {
         let c = Binder::col(&self.column);
         let rows = b.count_where(None);
         // nulls = rows - count(column): no FILTER needed.
-        let nullable = b.schema.field_with_name(&self.column.name).is_ok_and(|f| f.is_nullable());
+        let nullable =
+            b.schema.field_with_name(&self.column.name).is_ok_and(datafusion::arrow::datatypes::Field::is_nullable);
         // A column declared non-nullable needs no read: present = rows.
         let present = if nullable {
             b.aggregate(datafusion::functions_aggregate::expr_fn::count(c.clone()))
