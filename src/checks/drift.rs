@@ -388,17 +388,7 @@ impl Drift {
             return Err(StatsError::Empty { sample: "current sample" });
         }
         let test = self.pick(true, n_reference, 0);
-        let mut t = Tested {
-            test,
-            statistic: 0.0,
-            p_value: None,
-            effect_size: None,
-            n_reference,
-            n_current,
-            approximate: None,
-            drifted: false,
-            identifier_like: false,
-        };
+        let mut t = Tested::new(test, n_reference, n_current);
         match test {
             Test::Ks => {
                 let ks = stats::ks_2samp(&reference, &current)?;
@@ -454,17 +444,7 @@ impl Drift {
         let cur: Vec<u64> = names.iter().map(|k| lookup(current, k)).collect();
         let refc: Vec<u64> = names.iter().map(|k| lookup(reference, k)).collect();
         let test = self.pick(false, n_reference, names.len());
-        let mut t = Tested {
-            test,
-            statistic: 0.0,
-            p_value: None,
-            effect_size: None,
-            n_reference,
-            n_current,
-            approximate: None,
-            drifted: false,
-            identifier_like: false,
-        };
+        let mut t = Tested::new(test, n_reference, n_current);
         match test {
             Test::Chi2 => {
                 let c = stats::chi2_goodness_of_fit(&cur, &smoothed(&refc))?;
@@ -570,6 +550,22 @@ impl Drift {
             );
         }
         Judgement { verdict, observed, threshold, message }
+    }
+}
+
+impl Tested {
+    fn new(test: Test, n_reference: u64, n_current: u64) -> Self {
+        Tested {
+            test,
+            statistic: 0.0,
+            p_value: None,
+            effect_size: None,
+            n_reference,
+            n_current,
+            approximate: None,
+            drifted: false,
+            identifier_like: false,
+        }
     }
 }
 
