@@ -44,7 +44,7 @@ struct CommonArgs {
     /// Threads for scanning data (default: the number of cores).
     #[arg(long, value_name = "N")]
     target_partitions: Option<usize>,
-    /// Memory for query execution, e.g. 512M or 2G; `DataFusion` spills beyond it where it can.
+    /// Memory for query execution, e.g. 512M or 2G; DataFusion spills beyond it where it can.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<usize>,
 }
