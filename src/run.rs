@@ -78,8 +78,6 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
     let mut bound = Vec::new();
     let mut ids = Vec::new();
     let mut used_ids: HashMap<String, usize> = HashMap::new();
-    let reference_names: HashMap<&str, String> =
-        suites.iter().map(|s| (s.dataset.name.as_str(), reference_name(&s.dataset.name))).collect();
     for suite in &suites {
         let dataset = suite.dataset.name.as_str();
         // A dataset that cannot be opened is reported above; its checks cannot bind.
@@ -94,8 +92,8 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
         let mut suite_ids = Vec::new();
         for check in &suite.checks {
             let reference = suite.reference.as_ref().and_then(|_| {
-                let name = reference_names.get(dataset)?;
-                Some((name.as_str(), schemas.get(name)?.as_ref()))
+                let (name, schema) = schemas.get_key_value(&reference_name(dataset))?;
+                Some((name.as_str(), schema.as_ref()))
             });
             let mut b = Binder::new(
                 dataset,

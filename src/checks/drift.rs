@@ -413,7 +413,7 @@ impl Drift {
                 let w = stats::welch_t(m1, v1, n_reference, m2, v2, n_current)?;
                 t.statistic = w.statistic;
                 t.p_value = Some(w.p_value);
-                t.effect_size = stats::hedges_g(m1, v1, n_reference, m2, v2, n_current).ok().map(|g| ("hedges_g", g));
+                t.effect_size = Some((w.effect_size.name(), w.effect_size.value()));
             }
             Test::Auto | Test::Chi2 | Test::Z => unreachable!("checked at bind and by pick"),
         }
@@ -436,13 +436,17 @@ impl Drift {
         if n_current == 0 {
             return Err(StatsError::Empty { sample: "current sample" });
         }
-        // The union of categories, in name order.
-        let mut names: Vec<&str> = current.iter().chain(reference).map(|(k, _)| k.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        let lookup = |side: &[(String, u64)], k: &str| side.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n);
-        let cur: Vec<u64> = names.iter().map(|k| lookup(current, k)).collect();
-        let refc: Vec<u64> = names.iter().map(|k| lookup(reference, k)).collect();
+        // The union of categories, in name order, with each side's count.
+        let mut union: std::collections::BTreeMap<&str, (u64, u64)> = std::collections::BTreeMap::new();
+        for (k, n) in current {
+            union.entry(k.as_str()).or_default().0 += n;
+        }
+        for (k, n) in reference {
+            union.entry(k.as_str()).or_default().1 += n;
+        }
+        let names: Vec<&str> = union.keys().copied().collect();
+        let cur: Vec<u64> = union.values().map(|c| c.0).collect();
+        let refc: Vec<u64> = union.values().map(|c| c.1).collect();
         let test = self.pick(false, n_reference, names.len());
         let mut t = Tested::new(test, n_reference, n_current);
         match test {
@@ -450,7 +454,7 @@ impl Drift {
                 let c = stats::chi2_goodness_of_fit(&cur, &smoothed(&refc))?;
                 t.statistic = c.statistic;
                 t.p_value = Some(c.p_value);
-                t.effect_size = stats::cohens_w(c.statistic, n_current).ok().map(|w| ("cohens_w", w));
+                t.effect_size = Some((c.effect_size.name(), c.effect_size.value()));
             }
             Test::Z => {
                 if names.len() > 2 {
@@ -464,9 +468,7 @@ impl Drift {
                 let z = stats::two_proportion_z(x_ref, n_reference, x_cur, n_current)?;
                 t.statistic = z.statistic;
                 t.p_value = Some(z.p_value);
-                t.effect_size = stats::cohens_h(x_ref as f64 / n_reference as f64, x_cur as f64 / n_current as f64)
-                    .ok()
-                    .map(|h| ("cohens_h", h));
+                t.effect_size = Some((z.effect_size.name(), z.effect_size.value()));
             }
             Test::Js => t.statistic = stats::jensen_shannon_distance(&proportions(&refc), &proportions(&cur))?,
             Test::Psi => t.statistic = stats::psi(&refc, &cur, PSI_EPSILON)?,

@@ -105,24 +105,10 @@ pub const KINDS: &[KindInfo] = &[
     KindInfo { name: "references", keys: &["column", "to", "mostly"], parse: references::parse },
 ];
 
-pub const KIND_NAMES: &[&str] = &[
-    "row_count",
-    "schema",
-    "not_null",
-    "missing",
-    "unique",
-    "between",
-    "in_set",
-    "not_in_set",
-    "regex",
-    "length",
-    "stat",
-    "condition",
-    "freshness",
-    "references",
-    "drift",
-    "fairness",
-];
+/// The names of every check kind, in registry order (for help lines).
+pub fn kind_names() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.name).collect()
+}
 
 pub fn lookup(name: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.name == name)

@@ -318,12 +318,6 @@ pub fn cell_json(array: &dyn Array, row: usize) -> Json {
     }
 }
 
-impl ScanCounts {
-    pub fn get(&self, dataset: &str) -> usize {
-        self.snapshot().get(dataset).copied().unwrap_or(0)
-    }
-}
-
 /// How a numeric column is read for a distribution: as f64, nulls left out.
 fn as_f64(column: &str) -> Expr {
     cast(ident(column), datafusion::arrow::datatypes::DataType::Float64)

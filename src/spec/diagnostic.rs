@@ -106,10 +106,6 @@ impl Diagnostics {
         self.0.len()
     }
 
-    pub fn extend(&mut self, other: Diagnostics) {
-        self.0.extend(other.0);
-    }
-
     /// Orders problems by file and position, as a reader goes through them.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {

@@ -443,7 +443,7 @@ fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &m
                 Some(item.span),
                 format!("a check is a mapping like `not_null: loan_id`, found {}", item.describe()),
             )
-            .with_help(Some(format!("check kinds: {}", checks::KIND_NAMES.join(", ")))),
+            .with_help(Some(format!("check kinds: {}", checks::kind_names().join(", ")))),
         );
         return None;
     };
@@ -453,7 +453,7 @@ fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &m
         let help = if let Some(planned) = checks::planned(kind_name) {
             planned.to_string()
         } else {
-            did_you_mean(kind_name, checks::KIND_NAMES)
+            did_you_mean(kind_name, &checks::kind_names())
         };
         diags.push(
             Diagnostic::new(file, Some(kind_key.span), format!("unknown check kind `{kind_name}`"))
