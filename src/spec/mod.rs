@@ -184,7 +184,13 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
     let root = match yaml::parse(&file.text) {
         Ok(root) => root,
         Err(e) => {
-            diags.push(Diagnostic::new(file, e.span, format!("invalid YAML: {}", e.message)));
+            // The parser notices an unclosed `{` or `[` only where the next
+            // entry starts, so point the reader at the lines before too.
+            let help = e
+                .message
+                .contains("did not find expected")
+                .then(|| "a `{`, `[` or quote opened on this line or an earlier one is not closed".to_string());
+            diags.push(Diagnostic::new(file, e.span, format!("invalid YAML: {}", e.message)).with_help(help));
             return None;
         }
     };
@@ -589,6 +595,13 @@ mod tests {
             ]
         );
         assert_eq!(diags.0[3].help.as_deref(), Some("did you mean `min`?"));
+    }
+
+    #[test]
+    fn an_unclosed_mapping_gets_a_hint_about_earlier_lines() {
+        let (_, diags) = parse(&format!("{HEAD}checks:\n  - between: {{ column: a, min: 0\n  - unique: id\n"));
+        assert!(diags.0[0].message.starts_with("invalid YAML"), "{diags}");
+        assert!(diags.0[0].help.as_deref().is_some_and(|h| h.contains("not closed")), "{diags}");
     }
 
     #[test]
