@@ -2,6 +2,8 @@
 //! serde form *is* the JSON contract (docs/json.md); change it only with a
 //! new `format_version`.
 
+use std::time::Duration;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -53,6 +55,10 @@ pub struct SuiteOutcome {
     /// Rows of the dataset (all rows, before any check's `where`).
     pub rows: u64,
     pub checks: Vec<CheckOutcome>,
+    /// Time to measure the dataset (its fused scan and grouped queries, shared
+    /// by its checks). Not in the JSON, which stays byte-identical across runs.
+    #[serde(skip)]
+    pub duration: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +80,10 @@ pub struct CheckOutcome {
     pub filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failing_sample: Option<Vec<Json>>,
+    /// Time to judge the check and fetch its failing sample (the scan it
+    /// shares is the suite's `duration`). Not in the JSON.
+    #[serde(skip)]
+    pub duration: Duration,
 }
 
 fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

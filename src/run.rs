@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::Schema;
@@ -224,10 +224,17 @@ impl Prepared {
     pub async fn execute(&self, request: &RunRequest, started_at: DateTime<Utc>) -> Result<RunOutcome, Error> {
         let clock = Instant::now();
         let now = request.now.unwrap_or(started_at);
-        let measured = futures::future::join_all(self.plans.values().map(|plan| self.engine.measure(plan))).await;
+        let measured = futures::future::join_all(self.plans.values().map(|plan| async {
+            let clock = Instant::now();
+            let result = self.engine.measure(plan).await;
+            (result, clock.elapsed())
+        }))
+        .await;
         let mut values: BTreeMap<&str, (Vec<MetricValue>, Vec<MetricValue>)> = BTreeMap::new();
-        for (plan, result) in self.plans.values().zip(measured) {
+        let mut durations: BTreeMap<&str, Duration> = BTreeMap::new();
+        for (plan, (result, took)) in self.plans.values().zip(measured) {
             values.insert(plan.dataset.as_str(), result.map_err(|e| self.query_error(&plan.dataset, &e))?);
+            durations.insert(plan.dataset.as_str(), took);
         }
 
         let mut suites = Vec::new();
@@ -242,11 +249,12 @@ impl Prepared {
             })
             .map_or(0, |f| f as u64);
             // Judging is pure; statistical tests can be costly, so checks run in parallel.
-            let judged: Vec<(Judgement, Status)> = suite
+            let judged: Vec<(Judgement, Status, Duration)> = suite
                 .checks
                 .par_iter()
                 .zip(self.bound[si].par_iter())
                 .map(|(check, bound)| {
+                    let clock = Instant::now();
                     let picked = bound
                         .metrics
                         .iter()
@@ -257,11 +265,11 @@ impl Prepared {
                         .collect();
                     let judgement = check.kind.judge(&Measured { values: picked, schema, now });
                     let status = status_of(&judgement, check.severity);
-                    (judgement, status)
+                    (judgement, status, clock.elapsed())
                 })
                 .collect();
             let mut checks = Vec::new();
-            for (ci, ((check, bound), (judgement, status))) in
+            for (ci, ((check, bound), (judgement, status, took))) in
                 suite.checks.iter().zip(&self.bound[si]).zip(judged).enumerate()
             {
                 if matches!(status, Status::Fail | Status::Warn)
@@ -270,22 +278,29 @@ impl Prepared {
                 {
                     sample_jobs.push((si, ci, dataset, q, bound.scope.clone()));
                 }
-                checks.push(outcome(self.ids[si][ci].clone(), check, judgement, status));
+                let mut checked = outcome(self.ids[si][ci].clone(), check, judgement, status);
+                checked.duration = took;
+                checks.push(checked);
             }
             suites.push(SuiteOutcome {
                 file: suite.file.path.display().to_string(),
                 dataset: dataset.to_string(),
                 rows,
                 checks,
+                duration: durations[dataset],
             });
         }
 
-        let samples = futures::future::join_all(sample_jobs.iter().map(|(_, _, dataset, q, scope)| {
-            self.engine.sample(&self.plans[*dataset], q, scope.clone(), request.sample_size)
+        let samples = futures::future::join_all(sample_jobs.iter().map(|(_, _, dataset, q, scope)| async {
+            let clock = Instant::now();
+            let sample = self.engine.sample(&self.plans[*dataset], q, scope.clone(), request.sample_size).await;
+            (sample, clock.elapsed())
         }))
         .await;
-        for ((si, ci, dataset, _, _), sample) in sample_jobs.iter().zip(samples) {
-            suites[*si].checks[*ci].failing_sample = Some(sample.map_err(|e| self.query_error(dataset, &e))?);
+        for ((si, ci, dataset, _, _), (sample, took)) in sample_jobs.iter().zip(samples) {
+            let check = &mut suites[*si].checks[*ci];
+            check.failing_sample = Some(sample.map_err(|e| self.query_error(dataset, &e))?);
+            check.duration += took;
         }
 
         let status = RunOutcome::worst(suites.iter().flat_map(|s| s.checks.iter().map(|c| c.status)));
@@ -331,6 +346,7 @@ fn outcome(id: String, check: &spec::Check, j: Judgement, status: Status) -> Che
         description: check.description.clone(),
         filter: check.filter.as_ref().map(|f| f.text.clone()),
         failing_sample: None,
+        duration: Duration::ZERO,
     }
 }
 

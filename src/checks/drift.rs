@@ -348,6 +348,8 @@ struct Tested {
     drifted: bool,
     /// Every value distinct on both sides (more than 50 values): an id, not a feature.
     identifier_like: bool,
+    /// Both sides' shares on common bins or categories, for plots (`observed.histogram`).
+    histogram: Map<String, Json>,
 }
 
 impl Drift {
@@ -418,6 +420,7 @@ impl Drift {
             Test::Auto | Test::Chi2 | Test::Z => unreachable!("checked at bind and by pick"),
         }
         t.identifier_like = all_distinct(reference.counts()) && all_distinct(current.counts());
+        t.histogram = numeric_histogram(&reference, &current);
         if let Some(width) = d.bin_width {
             // Within one grid bin the two ECDFs can differ by at most the larger bin mass.
             let bound = max_bin_mass(&reference).max(max_bin_mass(&current));
@@ -475,6 +478,7 @@ impl Drift {
             _ => unreachable!("checked at bind and by pick"),
         }
         t.identifier_like = all_distinct(&refc) && all_distinct(&cur) && names.len() > 2 * 50;
+        t.histogram = categorical_histogram(&names, &refc, &cur);
         t.drifted = self.drifted(&t);
         Ok(t)
     }
@@ -567,6 +571,7 @@ impl Tested {
             approximate: None,
             drifted: false,
             identifier_like: false,
+            histogram: Map::new(),
         }
     }
 }
@@ -599,6 +604,73 @@ fn tested_json(t: &Tested) -> Map<String, Json> {
             o.insert("approximate".into(), false.into());
         }
     }
+    o.insert("histogram".into(), Json::Object(t.histogram.clone()));
+    o
+}
+
+/// Bins (or categories) a drift plot shows.
+const PLOT_BINS: usize = 20;
+
+/// Both sides' shares in [`PLOT_BINS`] equal-width bins over the
+/// reference's range, with the current values outside it as shares below and
+/// above (so one outlier does not squash the plot):
+/// `{edges: [..], reference: [..], current: [..], current_below, current_above}`.
+fn numeric_histogram(reference: &ValueCounts, current: &ValueCounts) -> Map<String, Json> {
+    let lo = reference.iter().map(|(x, _)| x).fold(f64::INFINITY, f64::min);
+    let hi = reference.iter().map(|(x, _)| x).fold(f64::NEG_INFINITY, f64::max);
+    let bins = if hi > lo { PLOT_BINS } else { 1 };
+    let width = if hi > lo { (hi - lo) / bins as f64 } else { 1.0 };
+    let (mut below, mut above) = (0u64, 0u64);
+    let mut shares = |v: &ValueCounts, outside: bool| {
+        let mut counts = vec![0u64; bins];
+        for (x, c) in v.iter() {
+            if outside && x < lo {
+                below += c;
+            } else if outside && x > hi {
+                above += c;
+            } else {
+                counts[(((x - lo) / width) as usize).min(bins - 1)] += c;
+            }
+        }
+        let n = v.n() as f64;
+        counts.iter().map(|&c| json_number(Some(c as f64 / n))).collect::<Vec<_>>()
+    };
+    let (r, c) = (shares(reference, false), shares(current, true));
+    let n = current.n() as f64;
+    let edges: Vec<Json> = (0..=bins).map(|i| json_number(Some(lo + width * i as f64))).collect();
+    let mut o = Map::new();
+    o.insert("edges".into(), edges.into());
+    o.insert("reference".into(), r.into());
+    o.insert("current".into(), c.into());
+    o.insert("current_below".into(), json_number(Some(below as f64 / n)));
+    o.insert("current_above".into(), json_number(Some(above as f64 / n)));
+    o
+}
+
+/// Both sides' shares of the [`PLOT_BINS`] categories most common in either
+/// side (by pooled share), the rest summed as `(other)`:
+/// `{categories: [..], reference: [..], current: [..]}`.
+fn categorical_histogram(names: &[&str], reference: &[u64], current: &[u64]) -> Map<String, Json> {
+    let (p, q) = (proportions(reference), proportions(current));
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| (p[b] + q[b]).total_cmp(&(p[a] + q[a])).then(a.cmp(&b)));
+    let shown = if names.len() > PLOT_BINS { PLOT_BINS - 1 } else { names.len() };
+    let mut categories: Vec<Json> = order[..shown].iter().map(|&i| names[i].into()).collect();
+    let side = |v: &[f64]| {
+        let mut out: Vec<Json> = order[..shown].iter().map(|&i| json_number(Some(v[i]))).collect();
+        if shown < names.len() {
+            out.push(json_number(Some(order[shown..].iter().map(|&i| v[i]).sum())));
+        }
+        out
+    };
+    let (reference_shares, current_shares) = (side(&p), side(&q));
+    if shown < names.len() {
+        categories.push("(other)".into());
+    }
+    let mut o = Map::new();
+    o.insert("categories".into(), categories.into());
+    o.insert("reference".into(), reference_shares.into());
+    o.insert("current".into(), current_shares.into());
     o
 }
 

@@ -41,48 +41,72 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Every format renders the same fixture results.
 
+    use std::time::Duration;
+
     use chrono::{DateTime, Utc};
-    use serde_json::json;
+    use serde_json::Value;
 
     use super::*;
     use crate::outcome::{CheckOutcome, Status, SuiteOutcome};
 
-    fn fixture() -> RunOutcome {
-        let t: DateTime<Utc> = "2026-11-01T12:00:00Z".parse().unwrap();
-        let check = |id: &str, status: Status, message: &str| CheckOutcome {
-            id: id.into(),
-            kind: "between".into(),
-            column: Some("amount".into()),
-            columns: None,
-            severity: if status == Status::Warn { "warn" } else { "error" },
-            status,
-            observed: json!({ "count": 100, "invalid_count": 2 }).as_object().unwrap().clone(),
-            threshold: json!({ "min": 0, "max": 10 }).as_object().unwrap().clone(),
-            message: message.into(),
-            description: None,
-            filter: None,
-            failing_sample: (status != Status::Pass).then(|| vec![json!({ "amount": -1, "count": 2 })]),
+    /// A whole run for every format's tests: the dirty sample data's results
+    /// (`fixture.json`, from `probity check checks/ --data
+    /// loans=datasets/dirty/loans.parquet --format json`), plus a failing
+    /// fairness check, a check that could not be judged and a skipped one.
+    pub(crate) fn fixture() -> RunOutcome {
+        let run: Value = serde_json::from_str(include_str!("fixture.json")).expect("fixture.json parses");
+        let text = |v: &Value| v.as_str().expect("a string").to_string();
+        let map = |v: &Value| v.as_object().cloned().unwrap_or_default();
+        let status = |v: &Value| match v.as_str() {
+            Some("pass") => Status::Pass,
+            Some("skipped") => Status::Skipped,
+            Some("warn") => Status::Warn,
+            Some("fail") => Status::Fail,
+            _ => Status::Error,
         };
+        let suites = run["suites"]
+            .as_array()
+            .expect("suites")
+            .iter()
+            .map(|s| SuiteOutcome {
+                file: text(&s["file"]),
+                dataset: text(&s["dataset"]),
+                rows: s["rows"].as_u64().expect("rows"),
+                duration: Duration::from_millis(250),
+                checks: s["checks"]
+                    .as_array()
+                    .expect("checks")
+                    .iter()
+                    .map(|c| CheckOutcome {
+                        id: text(&c["id"]),
+                        kind: text(&c["kind"]),
+                        column: c.get("column").map(text),
+                        columns: c.get("columns").and_then(Value::as_array).map(|a| a.iter().map(text).collect()),
+                        severity: if c["severity"] == "warn" { "warn" } else { "error" },
+                        status: status(&c["status"]),
+                        observed: map(&c["observed"]),
+                        threshold: map(&c["threshold"]),
+                        message: text(&c["message"]),
+                        description: c.get("description").map(text),
+                        filter: c.get("where").map(text),
+                        failing_sample: c.get("failing_sample").and_then(Value::as_array).cloned(),
+                        duration: Duration::from_micros(1500),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let t: DateTime<Utc> = "2026-11-01T12:00:00Z".parse().expect("a time");
         RunOutcome {
             probity_version: "0.0.0",
             format_version: crate::outcome::FORMAT_VERSION,
-            status: Status::Fail,
+            status: status(&run["status"]),
             started_at: t,
             now: t,
-            duration_ms: 7,
-            suites: vec![SuiteOutcome {
-                file: "checks/loans.yaml".into(),
-                dataset: "loans".into(),
-                rows: 100,
-                checks: vec![
-                    check("loans.between.amount", Status::Fail, "2 of 100 values are not between 0 and 10"),
-                    check("amount_soft", Status::Warn, "2 of 100 values are not between 0 and 10"),
-                    check("amount_ok", Status::Pass, "all of 100 values between 0 and 10"),
-                ],
-            }],
+            duration_ms: 1234,
+            suites,
         }
     }
 
@@ -102,9 +126,11 @@ mod tests {
     fn json_is_the_serde_form_of_the_outcome() {
         let text = Json.render(&fixture());
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back["status"], "fail");
-        assert_eq!(back["suites"][0]["checks"][0]["failing_sample"][0]["amount"], -1);
-        assert!(back["suites"][0]["checks"][2].get("failing_sample").is_none());
+        assert_eq!(back["status"], "error");
+        let loans = &back["suites"][1]["checks"];
+        assert_eq!(loans[6]["id"], "loans.between.amount");
+        assert!(loans[6]["failing_sample"].as_array().is_some_and(|s| !s.is_empty()));
+        assert!(loans[0].get("failing_sample").is_none(), "a passing check has no sample");
         insta::assert_snapshot!(text);
     }
 
