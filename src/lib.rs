@@ -16,6 +16,7 @@ pub mod compile;
 pub mod engine;
 pub mod error;
 pub mod fairness;
+pub mod history;
 pub mod outcome;
 pub mod report;
 pub mod run;

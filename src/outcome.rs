@@ -46,6 +46,9 @@ pub struct RunOutcome {
     pub now: DateTime<Utc>,
     pub duration_ms: u64,
     pub suites: Vec<SuiteOutcome>,
+    /// Problems that did not stop the run (e.g. an unreadable history file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,7 +89,7 @@ pub struct CheckOutcome {
     pub duration: Duration,
 }
 
-fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 

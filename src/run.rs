@@ -33,6 +33,22 @@ pub struct RunRequest {
     /// Offending rows to fetch per failed check (0 = none).
     pub sample_size: usize,
     pub engine: EngineOptions,
+    /// The run history that `trend` checks compare with (read, not written:
+    /// appending this run is the caller's choice, see [`crate::history::append`]).
+    pub history: Option<PathBuf>,
+}
+
+/// Told what step a run is at, for a progress indicator. The library only
+/// calls it; showing it (or not) is the caller's business.
+pub trait Progress: Sync {
+    fn step(&self, message: String);
+}
+
+/// No progress shown.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _: String) {}
 }
 
 /// Suites bound to their data, ready to execute or explain.
@@ -222,11 +238,26 @@ impl Prepared {
 
     /// Executes every plan, judges every check and fetches failing samples.
     pub async fn execute(&self, request: &RunRequest, started_at: DateTime<Utc>) -> Result<RunOutcome, Error> {
+        self.execute_with_progress(request, started_at, &Quiet).await
+    }
+
+    async fn execute_with_progress(
+        &self,
+        request: &RunRequest,
+        started_at: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<RunOutcome, Error> {
         let clock = Instant::now();
         let now = request.now.unwrap_or(started_at);
+        let total = self.plans.len();
+        let scanned = std::sync::atomic::AtomicUsize::new(0);
+        let names: Vec<&str> = self.plans.keys().map(String::as_str).collect();
+        progress.step(format!("scanning {} ({total} datasets)", names.join(", ")));
         let measured = futures::future::join_all(self.plans.values().map(|plan| async {
             let clock = Instant::now();
             let result = self.engine.measure(plan).await;
+            let done = scanned.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress.step(format!("scanned {} ({done} of {total} datasets)", plan.dataset));
             (result, clock.elapsed())
         }))
         .await;
@@ -236,6 +267,19 @@ impl Prepared {
             values.insert(plan.dataset.as_str(), result.map_err(|e| self.query_error(&plan.dataset, &e))?);
             durations.insert(plan.dataset.as_str(), took);
         }
+
+        let checks: usize = self.bound.iter().map(Vec::len).sum();
+        progress.step(format!("judging {checks} checks"));
+        let mut warnings = Vec::new();
+        let history = request.history.as_deref().map(|dir| {
+            let h = crate::history::History::read(dir);
+            warnings.extend(h.warnings.iter().cloned());
+            h
+        });
+        let past: HashMap<&str, Vec<f64>> = match &history {
+            Some(h) => self.ids.iter().flatten().map(|id| (id.as_str(), h.values(id))).collect(),
+            None => HashMap::new(),
+        };
 
         let mut suites = Vec::new();
         let mut sample_jobs = Vec::new();
@@ -253,7 +297,8 @@ impl Prepared {
                 .checks
                 .par_iter()
                 .zip(self.bound[si].par_iter())
-                .map(|(check, bound)| {
+                .zip(self.ids[si].par_iter())
+                .map(|((check, bound), id)| {
                     let clock = Instant::now();
                     let picked = bound
                         .metrics
@@ -263,7 +308,8 @@ impl Prepared {
                             MetricId::Grouped(i) => &grouped[i],
                         })
                         .collect();
-                    let judgement = check.kind.judge(&Measured { values: picked, schema, now });
+                    let past = history.as_ref().map(|_| past.get(id.as_str()).map_or(&[][..], Vec::as_slice));
+                    let judgement = check.kind.judge(&Measured { values: picked, schema, now, past });
                     let status = status_of(&judgement, check.severity);
                     (judgement, status, clock.elapsed())
                 })
@@ -291,6 +337,9 @@ impl Prepared {
             });
         }
 
+        if !sample_jobs.is_empty() {
+            progress.step(format!("fetching failing samples of {} checks", sample_jobs.len()));
+        }
         let samples = futures::future::join_all(sample_jobs.iter().map(|(_, _, dataset, q, scope)| async {
             let clock = Instant::now();
             let sample = self.engine.sample(&self.plans[*dataset], q, scope.clone(), request.sample_size).await;
@@ -313,6 +362,7 @@ impl Prepared {
             now,
             duration_ms,
             suites,
+            warnings,
         })
     }
 }
@@ -323,6 +373,7 @@ fn status_of(j: &Judgement, severity: Severity) -> Status {
         (Verdict::Fail, Severity::Error) => Status::Fail,
         (Verdict::Fail, Severity::Warn) => Status::Warn,
         (Verdict::Undefined, _) => Status::Error,
+        (Verdict::Skipped, _) => Status::Skipped,
     }
 }
 
@@ -369,7 +420,13 @@ impl Prepared {
 
 /// Runs a request from start to end.
 pub async fn run(request: &RunRequest) -> Result<RunOutcome, Error> {
+    run_with_progress(request, &Quiet).await
+}
+
+/// Runs a request, telling `progress` each step.
+pub async fn run_with_progress(request: &RunRequest, progress: &dyn Progress) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
+    progress.step("reading suites and opening data".into());
     let prepared = prepare(request).await?;
-    prepared.execute(request, started_at).await
+    prepared.execute_with_progress(request, started_at, progress).await
 }

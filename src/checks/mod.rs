@@ -19,6 +19,7 @@ mod regex;
 mod row_count;
 mod schema;
 mod stat;
+mod trend;
 mod unique;
 mod validity;
 
@@ -103,6 +104,11 @@ pub const KINDS: &[KindInfo] = &[
         parse: fairness::parse,
     },
     KindInfo { name: "references", keys: &["column", "to", "mostly"], parse: references::parse },
+    KindInfo {
+        name: "trend",
+        keys: &["column", "metric", "q", "max_change", "max_sigma", "window", "min_history"],
+        parse: trend::parse,
+    },
 ];
 
 /// The names of every check kind, in registry order (for help lines).
@@ -112,16 +118,6 @@ pub fn kind_names() -> Vec<&'static str> {
 
 pub fn lookup(name: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.name == name)
-}
-
-/// Kinds in the design that this version does not run yet: say so plainly.
-pub fn planned(name: &str) -> Option<&'static str> {
-    match name {
-        "trend" => Some(
-            "this check kind is designed but not available in this version of probity yet; remove it to run the suite",
-        ),
-        _ => None,
-    }
 }
 
 /// The outcome of judging one check, before reporting.
@@ -140,6 +136,8 @@ pub enum Verdict {
     Fail,
     /// The check could not be judged (empty scope, undefined aggregate).
     Undefined,
+    /// Not judged, for a stated reason (e.g. too little history): never a pass.
+    Skipped,
 }
 
 impl Judgement {
@@ -165,6 +163,9 @@ pub struct Measured<'a> {
     pub values: Vec<&'a MetricValue>,
     pub schema: &'a Schema,
     pub now: DateTime<Utc>,
+    /// This check's past values from the run history, oldest first; `None`
+    /// when the run keeps no history.
+    pub past: Option<&'a [f64]>,
 }
 
 impl Measured<'_> {

@@ -17,12 +17,12 @@ use datafusion::functions_aggregate::percentile_cont::percentile_cont;
 use datafusion::logical_expr::lit;
 
 use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
-use crate::compile::{Binder, Bound, MetricValue};
+use crate::compile::{Binder, Bound, MetricId, MetricValue};
 use crate::spec::Column;
 use crate::spec::diagnostic::did_you_mean;
 use crate::spec::params::{Params, Sql};
 
-const METRICS: &[&str] = &[
+pub(super) const METRICS: &[&str] = &[
     "mean",
     "stddev",
     "variance",
@@ -49,37 +49,10 @@ struct Stat {
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     // Read every key first so that one mistake does not hide another.
     let column = p.column();
-    let metric_node = p.require("metric");
-    let q = p.opt_number("q");
+    let metric = parse_metric(p, METRICS);
     let (mut lo, mut hi) = (p.opt_number("min"), p.opt_number("max"));
     let between = p.get("between");
-    let name = p.string(metric_node?, "a metric name")?;
-    let Some(metric) = METRICS.iter().copied().find(|m| *m == name) else {
-        p.error(metric_node?.span, format!("unknown metric `{name}`"), Some(did_you_mean(&name, METRICS)));
-        return None;
-    };
-    let needs_q = metric.ends_with("quantile");
-    match (needs_q, q) {
-        (true, None) => {
-            p.error(
-                metric_node?.span,
-                format!("`{metric}` needs `q`, the quantile between 0 and 1"),
-                Some("e.g. `q: 0.95`".into()),
-            );
-            return None;
-        }
-        (true, Some(q)) if !(0.0..=1.0).contains(&q) => {
-            let span = p.node.span;
-            p.error(span, format!("`q` must be between 0 and 1, found {q}"), None);
-            return None;
-        }
-        (false, Some(_)) => {
-            let span = p.node.span;
-            p.error(span, format!("`q` only applies to quantile metrics, not `{metric}`"), None);
-            return None;
-        }
-        _ => {}
-    }
+    let (metric, q) = metric?;
     if let Some(between) = between {
         let pair = p.seq(between, "between")?;
         let bounds: Vec<f64> = pair.iter().filter_map(super::super::spec::yaml::Node::as_f64).collect();
@@ -101,6 +74,79 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
     Some(Box::new(Stat { column: column?, metric, q, min: lo, max: hi }))
 }
 
+/// Reads `metric` (one of `names`) and the `q` that quantile metrics need.
+pub(super) fn parse_metric(p: &mut Params<'_>, names: &[&'static str]) -> Option<(&'static str, Option<f64>)> {
+    let metric_node = p.require("metric");
+    let q = p.opt_number("q");
+    let name = p.string(metric_node?, "a metric name")?;
+    let Some(metric) = names.iter().copied().find(|m| *m == name) else {
+        p.error(metric_node?.span, format!("unknown metric `{name}`"), Some(did_you_mean(&name, names)));
+        return None;
+    };
+    let needs_q = metric.ends_with("quantile");
+    match (needs_q, q) {
+        (true, None) => {
+            p.error(
+                metric_node?.span,
+                format!("`{metric}` needs `q`, the quantile between 0 and 1"),
+                Some("e.g. `q: 0.95`".into()),
+            );
+            None
+        }
+        (true, Some(q)) if !(0.0..=1.0).contains(&q) => {
+            let span = p.node.span;
+            p.error(span, format!("`q` must be between 0 and 1, found {q}"), None);
+            None
+        }
+        (false, Some(_)) => {
+            let span = p.node.span;
+            p.error(span, format!("`q` only applies to quantile metrics, not `{metric}`"), None);
+            None
+        }
+        _ => Some((metric, q)),
+    }
+}
+
+/// The metric's query for `column`, or a bind error when the column's type
+/// does not support it.
+pub(super) fn bind_metric(b: &mut Binder<'_>, column: &Column, metric: &str, q: Option<f64>) -> Option<MetricId> {
+    let dt = b.column(column)?;
+    let counts_only = matches!(metric, "distinct_count" | "approx_distinct_count");
+    let orderable = matches!(metric, "min" | "max" | "median" | "quantile" | "approx_median" | "approx_quantile");
+    if !(counts_only || dt.is_numeric() || (orderable && crate::compile::is_orderable(&dt))) {
+        b.error(
+            column.span,
+            format!("`{metric}` needs a numeric column; `{}` is {}", column.name, super::schema::type_name(&dt)),
+            Some("distinct_count works on any column".into()),
+        );
+        return None;
+    }
+    let c = Binder::col(column);
+    let q = q.unwrap_or(0.5);
+    Some(match metric {
+        "distinct_count" => b.duplicates(std::slice::from_ref(column)),
+        "mean" => b.aggregate(avg(c)),
+        "stddev" => b.aggregate(stddev(c)),
+        "variance" => b.aggregate(var_sample(c)),
+        "min" => b.aggregate(min(c)),
+        "max" => b.aggregate(max(c)),
+        "sum" => b.aggregate(sum(c)),
+        "median" => b.aggregate(median(c)),
+        "quantile" => b.aggregate(percentile_cont(c.sort(true, false), lit(q))),
+        "approx_distinct_count" => b.aggregate(approx_distinct(c)),
+        "approx_median" => b.aggregate(approx_median(c)),
+        _ => b.aggregate(approx_percentile_cont(c.sort(true, false), lit(q), None)),
+    })
+}
+
+/// The value of a metric bound by [`bind_metric`]; `None` when undefined.
+pub(super) fn metric_value(m: &Measured<'_>, i: usize) -> Option<f64> {
+    match m.values[i] {
+        MetricValue::Duplicates(d) => Some(d.distinct_keys as f64),
+        _ => m.f64(i),
+    }
+}
+
 impl CheckKind for Stat {
     fn kind(&self) -> &'static str {
         "stat"
@@ -111,47 +157,12 @@ impl CheckKind for Stat {
     }
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
-        let dt = b.column(&self.column)?;
-        let counts_only = matches!(self.metric, "distinct_count" | "approx_distinct_count");
-        let orderable =
-            matches!(self.metric, "min" | "max" | "median" | "quantile" | "approx_median" | "approx_quantile");
-        if !(counts_only || dt.is_numeric() || (orderable && crate::compile::is_orderable(&dt))) {
-            b.error(
-                self.column.span,
-                format!(
-                    "`{}` needs a numeric column; `{}` is {}",
-                    self.metric,
-                    self.column.name,
-                    super::schema::type_name(&dt)
-                ),
-                Some("distinct_count works on any column".into()),
-            );
-            return None;
-        }
-        let c = Binder::col(&self.column);
-        let q = self.q.unwrap_or(0.5);
-        let metric = match self.metric {
-            "distinct_count" => b.duplicates(std::slice::from_ref(&self.column)),
-            "mean" => b.aggregate(avg(c)),
-            "stddev" => b.aggregate(stddev(c)),
-            "variance" => b.aggregate(var_sample(c)),
-            "min" => b.aggregate(min(c)),
-            "max" => b.aggregate(max(c)),
-            "sum" => b.aggregate(sum(c)),
-            "median" => b.aggregate(median(c)),
-            "quantile" => b.aggregate(percentile_cont(c.sort(true, false), lit(q))),
-            "approx_distinct_count" => b.aggregate(approx_distinct(c)),
-            "approx_median" => b.aggregate(approx_median(c)),
-            _ => b.aggregate(approx_percentile_cont(c.sort(true, false), lit(q), None)),
-        };
+        let metric = bind_metric(b, &self.column, self.metric, self.q)?;
         Some(b.bound(vec![metric], None))
     }
 
     fn judge(&self, m: &Measured<'_>) -> Judgement {
-        let value = match m.values[0] {
-            MetricValue::Duplicates(d) => Some(d.distinct_keys as f64),
-            _ => m.f64(0),
-        };
+        let value = metric_value(m, 0);
         let name = match self.q {
             Some(q) => format!("{}({q})", self.metric),
             None => self.metric.to_string(),

@@ -31,6 +31,29 @@ enum Command {
     Check(CheckArgs),
     /// Show the queries suites compile to, without running them.
     Plan(CommonArgs),
+    /// Show past results from a run history (`check --history DIR`).
+    History(HistoryArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct HistoryArgs {
+    /// The history folder that `check --history` appends to.
+    dir: PathBuf,
+    /// Only this check (its id, as in reports).
+    #[arg(long, value_name = "ID")]
+    check: Option<String>,
+    /// Only checks of this dataset.
+    #[arg(long, value_name = "NAME")]
+    dataset: Option<String>,
+    /// Only the last N runs.
+    #[arg(long, value_name = "N")]
+    last: Option<usize>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Also write an HTML page with a plot of each check's values over time.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -68,6 +91,15 @@ struct CheckArgs {
     /// Offending rows or values to show per failed check.
     #[arg(long, value_name = "N", default_value_t = 5)]
     sample_size: usize,
+    /// Write every report format into DIR, under a run-stamped name and as latest.*.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    out: PathBuf,
+    /// Write no report files into the --out folder (files named by --json etc. are still written).
+    #[arg(long)]
+    no_reports: bool,
+    /// Compare `trend` checks with the run history in DIR, then append this run's results to it.
+    #[arg(long, value_name = "DIR")]
+    history: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +157,7 @@ impl CommonArgs {
             now: None,
             sample_size: 0,
             engine: EngineOptions { target_partitions: self.target_partitions, memory_limit: self.memory_limit },
+            history: None,
         }
     }
 }
@@ -149,6 +182,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Check(args) => check(args).await,
             Command::Plan(args) => plan(args).await,
+            Command::History(args) => history(&args),
         }
     })
 }
@@ -189,7 +223,11 @@ async fn check(args: CheckArgs) -> ExitCode {
     let mut request = args.common.request();
     request.now = args.now;
     request.sample_size = args.sample_size;
-    let outcome = match run::run(&request).await {
+    request.history.clone_from(&args.history);
+    let progress = Spinner::new();
+    let result = run::run_with_progress(&request, &progress).await;
+    progress.finish();
+    let outcome = match result {
         Ok(o) => o,
         Err(e) => {
             print_error(&e);
@@ -207,14 +245,124 @@ async fn check(args: CheckArgs) -> ExitCode {
             print!("{}", report::Terminal { color: tty && !no_color, width }.render(&outcome));
         }
     }
-    let mut code = exit_code(&outcome, args.fail_on);
-    if let Some(path) = &args.json
-        && let Err(e) = report::write_atomic(path, json.as_bytes())
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+    // The checks decide the exit code; a report that cannot be written is
+    // said loudly on stderr but does not hide their verdict.
+    let fail_on_warn = args.fail_on == FailOn::Warn;
+    let run_id = crate::history::new_run_id(outcome.started_at);
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(path) = &args.json {
+        files.push((path.clone(), json.clone()));
+    }
+    if !args.no_reports {
+        let stamp = &run_id;
+        for (ext, format) in report::file_formats(fail_on_warn) {
+            let text = format.render(&outcome);
+            files.push((args.out.join(format!("{stamp}.{ext}")), text.clone()));
+            files.push((args.out.join(format!("latest.{ext}")), text));
+        }
+    }
+    for (path, text) in &files {
+        if let Err(e) = report::write_atomic(path, text.as_bytes()) {
+            eprintln!("error: cannot write the report {}: {e}", path.display());
+        }
+    }
+    if let Some(dir) = &args.history
+        && let Err(e) = crate::history::append(dir, &outcome, &run_id)
+    {
+        eprintln!("error: cannot append to the history in {}: {e}", dir.display());
+    }
+    ExitCode::from(exit_code(&outcome, args.fail_on))
+}
+
+/// `probity history`: a check's values over time.
+fn history(args: &HistoryArgs) -> ExitCode {
+    if !args.dir.is_dir() {
+        eprintln!("error: no history folder at {}", args.dir.display());
+        eprintln!("  = help: `probity check SUITES --history DIR` creates it and appends each run");
+        return ExitCode::from(2);
+    }
+    let h = crate::history::History::read(&args.dir);
+    for warning in &h.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut records: Vec<&crate::history::Record> = h
+        .records
+        .iter()
+        .filter(|r| args.check.as_ref().is_none_or(|c| &r.check == c))
+        .filter(|r| args.dataset.as_ref().is_none_or(|d| &r.dataset == d))
+        .collect();
+    if let Some(n) = args.last {
+        let mut runs: Vec<&str> = records.iter().map(|r| r.run_id.as_str()).collect();
+        runs.dedup();
+        let keep: std::collections::HashSet<&str> = runs.iter().rev().take(n).copied().collect();
+        records.retain(|r| keep.contains(r.run_id.as_str()));
+    }
+    if records.is_empty() {
+        let known: Vec<&str> = {
+            let mut ids: Vec<&str> = h.records.iter().map(|r| r.check.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        eprintln!("error: no records in {} match", args.dir.display());
+        if let Some(check) = &args.check {
+            eprintln!("  = help: {}", crate::spec::diagnostic::did_you_mean(check, &known));
+        }
+        return ExitCode::from(2);
+    }
+    match args.format {
+        OutputFormat::Json => match serde_json::to_string_pretty(&records) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        OutputFormat::Table => print!("{}", report::history_table(&records)),
+    }
+    if let Some(path) = &args.html
+        && let Err(e) = report::write_atomic(path, report::history_html(&records).as_bytes())
     {
         eprintln!("error: cannot write {}: {e}", path.display());
-        code = 2;
+        return ExitCode::from(2);
     }
-    ExitCode::from(code)
+    ExitCode::SUCCESS
+}
+
+/// A spinner on stderr naming the step under way, only when stderr is a
+/// terminal (never in CI logs or pipes).
+struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Spinner {
+    fn new() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Spinner(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Spinner(Some(bar))
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl run::Progress for Spinner {
+    fn step(&self, message: String) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message);
+        }
+    }
 }
 
 fn comfy_table_width() -> u16 {

@@ -2,6 +2,7 @@
 //! Rendering is pure (a string); writing files goes through
 //! [`write_atomic`] so that an interrupted run never leaves half a report.
 
+mod history;
 mod json;
 mod terminal;
 
@@ -10,12 +11,19 @@ use std::path::Path;
 
 use crate::outcome::RunOutcome;
 
+pub use history::{history_html, history_table};
 pub use json::Json;
 pub use terminal::Terminal;
 
 /// A report format.
 pub trait Report {
     fn render(&self, run: &RunOutcome) -> String;
+}
+
+/// Every file format `--out` writes, with its file extension.
+pub fn file_formats(fail_on_warn: bool) -> Vec<(&'static str, Box<dyn Report>)> {
+    let _ = fail_on_warn;
+    vec![("json", Box::new(Json))]
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder
@@ -107,6 +115,7 @@ pub(crate) mod tests {
             now: t,
             duration_ms: 1234,
             suites,
+            warnings: Vec::new(),
         }
     }
 

@@ -456,11 +456,7 @@ fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &m
     let (kind_key, params_node) = entries.first()?;
     let kind_name = kind_key.as_str().unwrap_or("?");
     let Some(kind) = checks::lookup(kind_name) else {
-        let help = if let Some(planned) = checks::planned(kind_name) {
-            planned.to_string()
-        } else {
-            did_you_mean(kind_name, &checks::kind_names())
-        };
+        let help = did_you_mean(kind_name, &checks::kind_names());
         diags.push(
             Diagnostic::new(file, Some(kind_key.span), format!("unknown check kind `{kind_name}`"))
                 .with_help(Some(help)),

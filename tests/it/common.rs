@@ -39,9 +39,15 @@ impl Output {
 }
 
 /// Runs the real binary in `dir` (the crate root by default), without colour.
+/// `check` writes no report files unless the test names `--out`: tests must
+/// not litter the crate's reports/ folder.
 pub fn probity_in(dir: &Path, args: &[&str]) -> Output {
+    let mut args: Vec<&str> = args.to_vec();
+    if args.first() == Some(&"check") && !args.contains(&"--out") && !args.contains(&"--no-reports") {
+        args.push("--no-reports");
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_probity"))
-        .args(args)
+        .args(&args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("COLUMNS")

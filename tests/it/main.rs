@@ -7,4 +7,5 @@ mod common;
 mod examples;
 mod fusion;
 mod golden;
+mod history;
 mod sources;
