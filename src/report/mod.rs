@@ -3,6 +3,8 @@
 //! [`write_atomic`] so that an interrupted run never leaves half a report.
 
 mod json;
+mod junit;
+mod summary;
 mod terminal;
 
 use std::io::Write;
@@ -11,6 +13,7 @@ use std::path::Path;
 use crate::outcome::RunOutcome;
 
 pub use json::Json;
+pub use junit::Junit;
 pub use terminal::Terminal;
 
 /// A report format.
