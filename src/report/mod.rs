@@ -4,6 +4,7 @@
 
 mod json;
 mod junit;
+mod markdown;
 mod summary;
 mod terminal;
 
@@ -14,6 +15,7 @@ use crate::outcome::RunOutcome;
 
 pub use json::Json;
 pub use junit::Junit;
+pub use markdown::Markdown;
 pub use terminal::Terminal;
 
 /// A report format.
