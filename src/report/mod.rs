@@ -5,6 +5,7 @@
 mod json;
 mod junit;
 mod markdown;
+mod prometheus;
 mod summary;
 mod terminal;
 
@@ -16,6 +17,7 @@ use crate::outcome::RunOutcome;
 pub use json::Json;
 pub use junit::Junit;
 pub use markdown::Markdown;
+pub use prometheus::Prometheus;
 pub use terminal::Terminal;
 
 /// A report format.
