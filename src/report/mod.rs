@@ -2,6 +2,8 @@
 //! Rendering is pure (a string); writing files goes through
 //! [`write_atomic`] so that an interrupted run never leaves half a report.
 
+#[cfg(test)]
+mod consumers;
 mod json;
 mod junit;
 mod markdown;
