@@ -6,7 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -82,6 +82,15 @@ struct CheckArgs {
     /// Also write the JSON results to this file.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Also write JUnit XML (a testcase per check) to this file, for CI test pages.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Also write a Markdown summary to this file (and append it to $GITHUB_STEP_SUMMARY when set).
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Also write a Prometheus textfile-collector file (check status and observed values as gauges).
+    #[arg(long, value_name = "PATH")]
+    prometheus: Option<PathBuf>,
     /// Lowest check status that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -256,6 +265,16 @@ async fn check(args: CheckArgs) -> ExitCode {
     if let Some(path) = &args.json {
         files.push((path.clone(), json.clone()));
     }
+    let named: [(&Option<PathBuf>, &dyn Report); 3] = [
+        (&args.junit, &report::Junit { fail_on_warn }),
+        (&args.markdown, &report::Markdown),
+        (&args.prometheus, &report::Prometheus),
+    ];
+    for (path, format) in named {
+        if let Some(path) = path {
+            files.push((path.clone(), format.render(&outcome)));
+        }
+    }
     if !args.no_reports {
         let stamp = &run_id;
         for (ext, format) in report::file_formats(fail_on_warn) {
@@ -269,12 +288,25 @@ async fn check(args: CheckArgs) -> ExitCode {
             eprintln!("error: cannot write the report {}: {e}", path.display());
         }
     }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty())
+        && let Err(e) = append_to(Path::new(&summary), &report::Markdown.render(&outcome))
+    {
+        eprintln!("error: cannot append to GITHUB_STEP_SUMMARY ({}): {e}", Path::new(&summary).display());
+    }
     if let Some(dir) = &args.history
         && let Err(e) = crate::history::append(dir, &outcome, &run_id)
     {
         eprintln!("error: cannot append to the history in {}: {e}", dir.display());
     }
     ExitCode::from(exit_code(&outcome, args.fail_on))
+}
+
+/// Appends to a file that others append to too (GitHub's job summary): one
+/// write of the whole text, so concurrent steps do not interleave lines.
+fn append_to(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    f.write_all(format!("{text}\n").as_bytes())
 }
 
 /// `probity history`: a check's values over time.

@@ -2,8 +2,14 @@
 //! Rendering is pure (a string); writing files goes through
 //! [`write_atomic`] so that an interrupted run never leaves half a report.
 
+#[cfg(test)]
+mod consumers;
 mod history;
 mod json;
+mod junit;
+mod markdown;
+mod prometheus;
+mod summary;
 mod terminal;
 
 use std::io::Write;
@@ -13,6 +19,9 @@ use crate::outcome::RunOutcome;
 
 pub use history::{history_html, history_table};
 pub use json::Json;
+pub use junit::Junit;
+pub use markdown::Markdown;
+pub use prometheus::Prometheus;
 pub use terminal::Terminal;
 
 /// A report format.
@@ -22,8 +31,12 @@ pub trait Report {
 
 /// Every file format `--out` writes, with its file extension.
 pub fn file_formats(fail_on_warn: bool) -> Vec<(&'static str, Box<dyn Report>)> {
-    let _ = fail_on_warn;
-    vec![("json", Box::new(Json))]
+    vec![
+        ("json", Box::new(Json)),
+        ("junit.xml", Box::new(Junit { fail_on_warn })),
+        ("md", Box::new(Markdown)),
+        ("prom", Box::new(Prometheus)),
+    ]
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder

@@ -8,6 +8,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use serde_json::Value as Json;
 
 use super::Report;
+use super::summary::{compact, totals};
 use crate::outcome::{RunOutcome, Status};
 
 pub struct Terminal {
@@ -23,33 +24,6 @@ fn status_color(s: Status) -> Color {
         Status::Warn => Color::Yellow,
         Status::Fail => Color::Red,
         Status::Error => Color::Magenta,
-    }
-}
-
-/// `{min: 0, max: 10}` -> `min 0, max 10`.
-fn compact(map: &serde_json::Map<String, Json>) -> String {
-    map.iter()
-        .filter(|(k, v)| !is_default_detail(k, v))
-        .map(|(k, v)| {
-            let v = match v {
-                Json::String(s) => s.clone(),
-                Json::Array(a) if a.len() > 6 => format!("[{} values]", a.len()),
-                Json::Object(o) if v.to_string().len() > 40 => format!("{{{} columns}}", o.len()),
-                other => other.to_string(),
-            };
-            format!("{k} {v}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Settings every check of a kind carries; the JSON has them, the table need not.
-fn is_default_detail(key: &str, value: &Json) -> bool {
-    match key {
-        "mostly" => value == "100%",
-        "bound" => value == "estimate",
-        "min_group_size" | "confidence" | "n_boot" | "seed" => true,
-        _ => false,
     }
 }
 
@@ -131,29 +105,7 @@ impl Report for Terminal {
             }
             out.push('\n');
         }
-        let n = run.checks().count();
-        let datasets: std::collections::BTreeSet<&str> = run.suites.iter().map(|s| s.dataset.as_str()).collect();
-        let mut parts = vec![format!("{} passed", run.count(Status::Pass))];
-        for (status, word) in [
-            (Status::Fail, "failed"),
-            (Status::Warn, "warned"),
-            (Status::Error, "could not be judged"),
-            (Status::Skipped, "skipped"),
-        ] {
-            let k = run.count(status);
-            if k > 0 {
-                parts.push(format!("{k} {word}"));
-            }
-        }
-        let plural = |k: usize, word: &str| if k == 1 { format!("{k} {word}") } else { format!("{k} {word}s") };
-        let _ = writeln!(
-            out,
-            "{}: {} on {}: {}",
-            run.status.as_str().to_uppercase(),
-            plural(n, "check"),
-            plural(datasets.len(), "dataset"),
-            parts.join(", ")
-        );
+        let _ = writeln!(out, "{}: {}", run.status.as_str().to_uppercase(), totals(run));
         out
     }
 }

@@ -8,4 +8,5 @@ mod examples;
 mod fusion;
 mod golden;
 mod history;
+mod reports;
 mod sources;
