@@ -85,7 +85,7 @@ struct CheckArgs {
     /// Also write JUnit XML (a testcase per check) to this file, for CI test pages.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
-    /// Also write a Markdown summary to this file (and append it to $GITHUB_STEP_SUMMARY when set).
+    /// Also write a Markdown summary to this file (and append it to `$GITHUB_STEP_SUMMARY` when set).
     #[arg(long, value_name = "PATH")]
     markdown: Option<PathBuf>,
     /// Also write a Prometheus textfile-collector file (check status and observed values as gauges).
