@@ -3,8 +3,9 @@
 //! ```text
 //! YAML files ─▶ spec ─────▶ compile ──────────────▶ engine ─────────▶ checks::judge ─▶ report
 //!              (Suite,      (one fused aggregate    (DataFusion:     (metrics ->       (terminal,
-//!               spans)       per dataset + grouped   the only async   verdicts, pure)   JSON)
-//!                            queries where needed)   code)
+//!               spans)       per dataset + grouped   the only async   verdicts, pure)   JSON, JUnit,
+//!                            queries where needed)   code)                              Markdown, HTML,
+//!                                                                                       Prometheus; history)
 //! ```
 //!
 //! [`run::run`] sequences the steps; [`cli`] is the only code that prints or
