@@ -2,6 +2,7 @@
 //! Rendering is pure (a string); writing files goes through
 //! [`write_atomic`] so that an interrupted run never leaves half a report.
 
+mod html;
 mod json;
 mod terminal;
 
@@ -10,6 +11,7 @@ use std::path::Path;
 
 use crate::outcome::RunOutcome;
 
+pub use html::Html;
 pub use json::Json;
 pub use terminal::Terminal;
 
