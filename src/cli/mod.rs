@@ -88,6 +88,9 @@ struct CheckArgs {
     /// Also write a Markdown summary to this file (and append it to `$GITHUB_STEP_SUMMARY` when set).
     #[arg(long, value_name = "PATH")]
     markdown: Option<PathBuf>,
+    /// Also write a self-contained HTML report (tables, filters, plots) to this file.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
     /// Also write a Prometheus textfile-collector file (check status and observed values as gauges).
     #[arg(long, value_name = "PATH")]
     prometheus: Option<PathBuf>,
@@ -265,9 +268,10 @@ async fn check(args: CheckArgs) -> ExitCode {
     if let Some(path) = &args.json {
         files.push((path.clone(), json.clone()));
     }
-    let named: [(&Option<PathBuf>, &dyn Report); 3] = [
+    let named: [(&Option<PathBuf>, &dyn Report); 4] = [
         (&args.junit, &report::Junit { fail_on_warn }),
         (&args.markdown, &report::Markdown),
+        (&args.html, &report::Html),
         (&args.prometheus, &report::Prometheus),
     ];
     for (path, format) in named {

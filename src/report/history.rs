@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
+use super::html::escape;
 use crate::checks::show;
 use crate::history::Record;
 
@@ -112,10 +113,6 @@ fn line_plot(rows: &[&Record]) -> String {
         escape(&show(lo))
     );
     svg
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod consumers;
 mod history;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -18,6 +19,7 @@ use std::path::Path;
 use crate::outcome::RunOutcome;
 
 pub use history::{history_html, history_table};
+pub use html::Html;
 pub use json::Json;
 pub use junit::Junit;
 pub use markdown::Markdown;
@@ -35,6 +37,7 @@ pub fn file_formats(fail_on_warn: bool) -> Vec<(&'static str, Box<dyn Report>)> 
         ("json", Box::new(Json)),
         ("junit.xml", Box::new(Junit { fail_on_warn })),
         ("md", Box::new(Markdown)),
+        ("html", Box::new(Html)),
         ("prom", Box::new(Prometheus)),
     ]
 }
