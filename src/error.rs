@@ -16,6 +16,10 @@ pub enum Error {
     /// A query failed while reading data (e.g. a corrupt file discovered mid-scan).
     #[error("dataset `{dataset}`: cannot read the data in `{path}`: {message}")]
     Query { dataset: String, path: String, message: String },
+    /// A query needed more memory than the pool (`--memory-limit`) holds and
+    /// could not spill. The data is fine.
+    #[error("dataset `{dataset}`: the queries need more memory than --memory-limit allows: {message}")]
+    Memory { dataset: String, message: String },
 }
 
 impl Error {
@@ -30,6 +34,10 @@ impl Error {
             Self::Query { .. } => {
                 Some("the file may be corrupt or truncated: regenerate it, or point --data at a good copy")
             }
+            Self::Memory { .. } => Some(
+                "raise --memory-limit; exact uniqueness and distinct counts of high-cardinality columns need the most \
+                 (`probity plan` shows the grouped queries)",
+            ),
             Self::Spec(_) => None,
         }
     }

@@ -402,8 +402,13 @@ fn outcome(id: String, check: &spec::Check, j: Judgement, status: Status) -> Che
 }
 
 impl Prepared {
-    /// A failed query, naming the dataset and where its data is.
+    /// A failed query, naming the dataset and where its data is (or, when it
+    /// ran out of memory, the memory pool's own account, whole).
     fn query_error(&self, dataset: &str, e: &DataFusionError) -> Error {
+        if let DataFusionError::ResourcesExhausted(detail) = e.find_root() {
+            let message = detail.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+            return Error::Memory { dataset: dataset.to_string(), message };
+        }
         let text = e.to_string();
         let mut message = text.lines().next().unwrap_or(&text);
         for prefix in

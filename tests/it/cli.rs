@@ -206,3 +206,30 @@ fn relative_paths_resolve_from_the_working_directory() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no such file or folder"), "{}", out.stderr);
 }
+
+#[test]
+fn too_little_memory_is_an_error_that_says_so_not_a_corrupt_file() {
+    use std::time::{Duration, Instant};
+    // Polled with a deadline: a run under a memory limit must never hang CI.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(["check", "checks/loans.yaml", "checks/customers.yaml", "--no-reports", "--memory-limit", "1K"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("probity did not finish within 120 s under --memory-limit 1K");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("need more memory than --memory-limit allows"), "{stderr}");
+    assert!(stderr.contains("help: raise --memory-limit"), "{stderr}");
+    assert!(!stderr.contains("corrupt"), "{stderr}");
+}
