@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# probity against its peers (issue #6), end to end:
+#   1. installs the peers (bench/peers/setup.sh; idempotent);
+#   2. checks that every peer reaches probity's 20 verdicts on the 10M-row
+#      table and on the dirty sample, and that Fairlearn's number equals
+#      probity's (bench/peers/compare.py; stops here on any disagreement);
+#   3. times probity, hand-written DataFusion and every peer on bench/suite20.yaml
+#      (10M rows), then probity's fairness check and Fairlearn (1M rows), with
+#      bench/timeit.sh (interleaved rounds, wall time, peak RSS, load average);
+#   4. writes the `## Peers` section of BENCHMARKS.md (bench/peers/summarize.py).
+#
+#   bench/peers/run.sh            # from anywhere (~15 min on 2 cores)
+#   RUNS=9 bench/peers/run.sh     # more runs per command (default 5)
+#
+# Uses the release binaries bench/run.sh copies to /root/bench-data/results/bin
+# (this script builds nothing). Raw results: /root/bench-data/results-peers.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+RUNS="${RUNS:-5}"
+DATA_DIR=/root/bench-data
+BIN="${BIN:-$DATA_DIR/results/bin}"
+DATA="$DATA_DIR/loans.parquet"
+DATA_1M="$DATA_DIR/1m/loans.parquet"
+RESULTS="$DATA_DIR/results-peers"
+export PEER_RESULTS="$RESULTS"
+
+for b in "$BIN/probity" "$BIN/examples/generate" "$BIN/examples/baseline"; do
+  [ -x "$b" ] || { echo "run.sh: $b is missing: run bench/run.sh first (it builds and copies the binaries)" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { apt-get update && apt-get install -y time; }
+
+# 1. the peers
+bench/peers/setup.sh
+
+# the data
+[ -f "$DATA" ] || "$BIN/examples/generate" --rows 10000000 --out "$DATA_DIR" --only loans
+[ -f "$DATA_1M" ] || { mkdir -p "$(dirname "$DATA_1M")"; "$BIN/examples/generate" --rows 1000000 --out "$(dirname "$DATA_1M")" --only loans; }
+
+# 2. the same verdicts, or stop
+python3 bench/peers/compare.py --probity "$BIN/probity" --data "$DATA" --fairness-data "$DATA_1M" --out "$RESULTS"
+
+# 3. timings
+rm -rf "$RESULTS/main" "$RESULTS/fairness"
+cp "$DATA_DIR/results/commit.txt" "$RESULTS/commit.txt" 2>/dev/null || echo unknown >"$RESULTS/commit.txt"
+mapfile -t PEER_CMDS < <(python3 bench/peers/common.py "$DATA")
+bench/timeit.sh "$RESULTS/main/timings.tsv" "$RUNS" \
+  "probity_suite20=$BIN/probity check bench/suite20.yaml --data loans=$DATA --format json" \
+  "baseline_datafusion=$BIN/examples/baseline --data $DATA" \
+  "${PEER_CMDS[@]}"
+bench/timeit.sh "$RESULTS/fairness/timings.tsv" "$RUNS" \
+  "probity_fairness1=$BIN/probity check bench/peers/fairness1.yaml --data loans=$DATA_1M --format json" \
+  "fairlearn=$DATA_DIR/venv/bin/python bench/peers/fairness.py --data $DATA_1M"
+
+# 4. the report
+python3 bench/peers/summarize.py peers --results "$RESULTS" --data "$DATA" --rows 10000000 \
+  --fairness-data "$DATA_1M" --out BENCHMARKS.md
+echo "run.sh: wrote the Peers section of BENCHMARKS.md" >&2
