@@ -12,15 +12,15 @@
 //! or a numeric column's sorted distinct values with counts (exact up to
 //! `max_distinct` distinct values per side, beyond that counts on a shared
 //! grid of 100,000 equal-width bins, reported as approximate with a bound on
-//! the error of D). The tests themselves live in `crate::stats` and match
-//! scipy; docs/statistics.md lists definitions, defaults and effect sizes.
+//! the error of D). It computes all of them for a side (the current data or
+//! the reference, under the check's `where`) in one pass (`engine::drift`).
+//! The tests themselves live in `crate::stats` and match scipy;
+//! docs/statistics.md lists definitions, defaults and effect sizes.
 //! At large n every p-value rejects: prefer thresholds on the statistic or
 //! distance (`max_statistic`, `max`).
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
-use datafusion::functions_aggregate::expr_fn::count;
-use datafusion::logical_expr::lit;
 use serde_json::{Map, Value as Json};
 
 use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
@@ -280,13 +280,8 @@ impl CheckKind for Drift {
             if numeric {
                 metrics.push(b.distribution(column, &reference, self.max_distinct));
             } else {
-                let value = Binder::col(column).alias("value"); // turned into text on the few result rows
-                let present = Some(Binder::col(column).is_not_null());
-                let current = b.table(None, vec![value.clone()], vec![count(lit(1i64)).alias("n")], present.clone());
-                let filter = crate::compile::and_opt(b.scope(), present);
-                let reference = b.table(Some(&reference), vec![value], vec![count(lit(1i64)).alias("n")], filter);
-                metrics.push(current);
-                metrics.push(reference);
+                metrics.push(b.categories(column, None));
+                metrics.push(b.categories(column, Some(&reference)));
             }
         }
         if !ok {

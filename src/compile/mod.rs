@@ -7,7 +7,9 @@
 //! scan, however many checks), and identical requests from several checks
 //! share one expression. Work that needs groups (duplicate keys, exact
 //! distinct counts, references to another dataset) goes into as few grouped
-//! queries as possible: one per distinct key set and scope.
+//! queries as possible: one per distinct key set and scope. Drift summaries
+//! (distributions, category counts) are computed by the engine in one pass
+//! per dataset side, all columns at once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -39,20 +41,24 @@ pub enum GroupedMetric {
     /// Non-null values of `column` with no equal value in `target.target_column`.
     Orphans { column: String, scope: Option<Expr>, target: String, target_column: String, cast_to: Option<DataType> },
     /// A small grouped table: `SELECT group_by, aggregates FROM dataset WHERE
-    /// filter GROUP BY group_by ORDER BY group_by` (value counts per category,
-    /// fairness cells). Its rows reach Rust whole, so callers keep it compact.
+    /// filter GROUP BY group_by ORDER BY group_by` (fairness cells). Its rows
+    /// reach Rust whole, so callers keep it compact.
     Table { dataset: String, group_by: Vec<Expr>, aggregates: Vec<Expr>, filter: Option<Expr> },
     /// A numeric column's distribution on two datasets (current, reference):
     /// exact sorted distinct values with counts while each side has at most
     /// `max_distinct` of them, otherwise counts on a shared grid of
     /// [`GRID_BINS`] equal-width bins over both sides' range.
     Distribution { sides: [DistributionSide; 2], max_distinct: usize },
+    /// A categorical column's value counts on one side, nulls left out: a
+    /// [`MetricValue::Table`] of `value` (as text) and `n`, sorted by value.
+    /// The engine computes it in the same pass as the side's distributions.
+    Categories { side: DistributionSide },
 }
 
 /// Bins of the shared grid used when a distribution is too large to be exact.
 pub const GRID_BINS: usize = 100_000;
 
-/// One side of a [`GroupedMetric::Distribution`].
+/// One side of a [`GroupedMetric::Distribution`] or [`GroupedMetric::Categories`].
 #[derive(Debug, Clone)]
 pub struct DistributionSide {
     pub dataset: String,
@@ -61,7 +67,7 @@ pub struct DistributionSide {
 }
 
 /// Sorted distinct values (or grid-bin left edges) with their counts, per side.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Distribution {
     /// `[current, reference]`, each `(value, count)` with strictly increasing values.
     pub sides: [Vec<(f64, u64)>; 2],
@@ -399,6 +405,17 @@ impl<'a> Binder<'a> {
         };
         let sides = [side(self.dataset), side(reference)];
         self.plan.grouped(GroupedMetric::Distribution { sides, max_distinct })
+    }
+
+    /// The value counts of a categorical column in `dataset` (this check's
+    /// when `None`), restricted to this check's scope. See [`GroupedMetric::Categories`].
+    pub fn categories(&mut self, column: &Column, dataset: Option<&str>) -> MetricId {
+        let side = DistributionSide {
+            dataset: dataset.unwrap_or(self.dataset).to_string(),
+            column: column.name.clone(),
+            filter: self.scope.clone(),
+        };
+        self.plan.grouped(GroupedMetric::Categories { side })
     }
 
     /// The suite's reference (baseline) dataset: its name in the engine and schema.

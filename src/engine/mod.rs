@@ -6,6 +6,7 @@
 //! handful of methods.
 
 mod counting;
+mod drift;
 mod source;
 
 use std::collections::BTreeMap;
@@ -24,17 +25,12 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use serde_json::{Map, Value as Json};
 
 use crate::checks::json_number;
-use crate::compile::{
-    DatasetPlan, Distribution, DistributionSide, DuplicateStats, GRID_BINS, GroupedMetric, MetricValue, SampleQuery,
-    and_opt,
-};
+use crate::compile::{DatasetPlan, DuplicateStats, GroupedMetric, MetricValue, SampleQuery, and_opt};
 use crate::spec::Source;
 pub use counting::ScanCounts;
 pub use source::SourceError;
 
 const COUNT: &str = "__probity_n";
-/// Rows looked at to tell a continuous float column (see `looks_continuous`).
-const PROBE_ROWS: usize = 100_000;
 
 /// How the engine is set up.
 #[derive(Debug, Clone, Default)]
@@ -109,10 +105,14 @@ impl Engine {
             GroupedMetric::Orphans { .. } => {
                 self.orphans(&plan.dataset, metric).await?.aggregate(vec![], vec![count(lit(1i64)).alias("orphans")])
             }
-            GroupedMetric::Distribution { sides, .. } => self.side_frame(&sides[0]).await?.aggregate(
-                vec![as_f64(&sides[0].column).alias("__probity_value")],
-                vec![count(lit(1i64)).alias(COUNT)],
-            ),
+            GroupedMetric::Distribution { .. } | GroupedMetric::Categories { .. } => {
+                // The pass over its current side, with the side's other drift columns.
+                let passes = self.drift_passes(plan).await?;
+                let index = plan.grouped.iter().position(|g| std::ptr::eq(g, metric));
+                let side = index.and_then(|i| passes.side_of(i));
+                let side = side.ok_or_else(|| DataFusionError::Internal("a drift metric outside its plan".into()))?;
+                self.pass_query(side).await
+            }
             GroupedMetric::Table { dataset, group_by, aggregates, filter } => {
                 let mut df = self.ctx.table(dataset.as_str()).await?;
                 if let Some(f) = filter {
@@ -158,7 +158,8 @@ impl Engine {
         left.join(right, JoinType::LeftAnti, &["__probity_value"], &["__probity_key"], None)
     }
 
-    /// Runs a dataset's plan: the fused scan and the grouped queries, at once.
+    /// Runs a dataset's plan: the fused scan, the grouped queries and the
+    /// drift passes, at once.
     pub async fn measure(&self, plan: &DatasetPlan) -> Result<(Vec<MetricValue>, Vec<MetricValue>), DataFusionError> {
         let scalars = async {
             let batches = self.scalar_query(plan).await?.collect().await?;
@@ -167,20 +168,20 @@ impl Engine {
                 .map(|i| ScalarValue::try_from_array(batch.column(i), 0).map(MetricValue::Scalar))
                 .collect::<Result<Vec<_>, _>>()
         };
-        let grouped = futures::future::try_join_all(plan.grouped.iter().map(|g| async move {
-            if let GroupedMetric::Distribution { sides, max_distinct } = g {
-                return Ok(MetricValue::Distribution(self.distribution(sides, *max_distinct).await?));
+        let others = futures::future::try_join_all(plan.grouped.iter().map(|g| async move {
+            if drift::in_passes(g) {
+                return Ok(None); // computed by `drift_summaries`, a pass per side
             }
             let batches = self.grouped_query(plan, g).await?.collect().await?;
             if matches!(g, GroupedMetric::Table { .. }) {
-                return Ok(MetricValue::Table(batches));
+                return Ok(Some(MetricValue::Table(batches)));
             }
             let batch = single_row(&batches)?;
             let get = |i: usize| -> Result<u64, DataFusionError> {
                 let v = ScalarValue::try_from_array(batch.column(i), 0)?;
                 Ok(crate::checks::scalar_f64(&v).map_or(0, |f| f as u64))
             };
-            Ok::<_, DataFusionError>(match g {
+            Ok::<_, DataFusionError>(Some(match g {
                 GroupedMetric::Duplicates { .. } => MetricValue::Duplicates(DuplicateStats {
                     distinct_keys: get(0)?,
                     rows: get(1)?,
@@ -188,9 +189,19 @@ impl Engine {
                     duplicate_rows: get(3)?,
                 }),
                 GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: get(0)? },
-                GroupedMetric::Table { .. } | GroupedMetric::Distribution { .. } => unreachable!("returned above"),
-            })
+                _ => unreachable!("returned above"),
+            }))
         }));
+        let grouped = async {
+            let (mut others, drift) = futures::future::try_join(others, self.drift_summaries(plan)).await?;
+            for (i, value) in drift {
+                others[i] = Some(value);
+            }
+            others
+                .into_iter()
+                .map(|v| v.ok_or_else(|| DataFusionError::Internal("a grouped metric was not computed".into())))
+                .collect::<Result<Vec<_>, _>>()
+        };
         futures::future::try_join(scalars, grouped).await
     }
 
@@ -247,9 +258,25 @@ impl Engine {
         let mut out = Vec::new();
         let scalar = self.scalar_query(plan).await?.into_optimized_plan()?;
         out.push(scalar.display_indent().to_string());
-        for g in &plan.grouped {
-            let p = self.grouped_query(plan, g).await?.into_optimized_plan()?;
-            out.push(p.display_indent().to_string());
+        let passes = self.drift_passes(plan).await?;
+        let mut first_pass = None;
+        for (i, g) in plan.grouped.iter().enumerate() {
+            if !drift::in_passes(g) {
+                let p = self.grouped_query(plan, g).await?.into_optimized_plan()?;
+                out.push(p.display_indent().to_string());
+            } else if let Some(first) = first_pass {
+                out.push(format!("(computed by the drift passes of grouped query {first})"));
+            } else {
+                // Every drift column of a side (dataset and `where`) in one pass.
+                first_pass = Some(i + 1);
+                let mut text = String::new();
+                for side in &passes.sides {
+                    let p = self.pass_query(side).await?.into_optimized_plan()?;
+                    text.push_str(&p.display_indent().to_string());
+                    text.push('\n');
+                }
+                out.push(text.trim_end().to_string());
+            }
         }
         Ok(out)
     }
@@ -316,166 +343,4 @@ pub fn cell_json(array: &dyn Array, row: usize) -> Json {
         ScalarValue::Float64(Some(f)) => json_number(Some(f)),
         _ => array_value_to_string(array, row).map_or(Json::Null, Json::String),
     }
-}
-
-/// How a numeric column is read for a distribution: as f64, nulls left out.
-fn as_f64(column: &str) -> Expr {
-    cast(ident(column), datafusion::arrow::datatypes::DataType::Float64)
-}
-
-impl Engine {
-    /// Both sides of a distribution: exact value counts while small enough,
-    /// else counts on a shared equal-width grid (see `GroupedMetric::Distribution`).
-    async fn distribution(
-        &self,
-        sides: &[DistributionSide; 2],
-        max_distinct: usize,
-    ) -> Result<Distribution, DataFusionError> {
-        // A float column whose first values are mostly distinct would build a
-        // hash table of millions of entries only to give up: look first.
-        let looks_continuous =
-            futures::future::try_join_all(sides.iter().map(|s| self.looks_continuous(s, max_distinct))).await?;
-        if !looks_continuous.contains(&true) {
-            let exact = futures::future::try_join_all(sides.iter().map(|s| self.value_counts(s, max_distinct))).await?;
-            if let [Some(current), Some(reference)] =
-                <[Option<Vec<(f64, u64)>>; 2]>::try_from(exact).expect("two sides")
-            {
-                return Ok(Distribution { sides: [current, reference], bin_width: None });
-            }
-        }
-        // Too many distinct values: a shared grid over both sides' range.
-        let ranges = futures::future::try_join_all(sides.iter().map(|s| self.range(s))).await?;
-        let lo = ranges.iter().filter_map(|r| r.map(|(l, _)| l)).fold(f64::INFINITY, f64::min);
-        let hi = ranges.iter().filter_map(|r| r.map(|(_, h)| h)).fold(f64::NEG_INFINITY, f64::max);
-        let width = if hi > lo { (hi - lo) / GRID_BINS as f64 } else { 1.0 };
-        let binned = futures::future::try_join_all(sides.iter().map(|s| self.grid_counts(s, lo, width))).await?;
-        let [current, reference] = <[Vec<(f64, u64)>; 2]>::try_from(binned).expect("two sides");
-        Ok(Distribution { sides: [current, reference], bin_width: Some(width) })
-    }
-
-    fn side_frame(
-        &self,
-        side: &DistributionSide,
-    ) -> impl std::future::Future<Output = Result<DataFrame, DataFusionError>> {
-        let present = ident(&side.column).is_not_null();
-        let filter = and_opt(side.filter.clone(), Some(present)).unwrap_or(lit(true));
-        let dataset = side.dataset.clone();
-        async move { self.ctx.table(dataset.as_str()).await?.filter(filter) }
-    }
-
-    /// Sorted distinct values with counts, or `None` past `max_distinct` values.
-    async fn value_counts(
-        &self,
-        side: &DistributionSide,
-        max_distinct: usize,
-    ) -> Result<Option<Vec<(f64, u64)>>, DataFusionError> {
-        use futures::StreamExt;
-        let df = self
-            .side_frame(side)
-            .await?
-            .aggregate(vec![as_f64(&side.column).alias("__probity_value")], vec![count(lit(1i64)).alias(COUNT)])?;
-        let mut stream = df.execute_stream().await?;
-        let mut out = Vec::new();
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            collect_pairs(&batch, &mut out)?;
-            if out.len() > max_distinct {
-                return Ok(None);
-            }
-        }
-        out.sort_by(|a, b| a.0.total_cmp(&b.0));
-        Ok(Some(out))
-    }
-
-    /// Whether a floating-point side has more than `max_distinct` values and
-    /// its first [`PROBE_ROWS`] values are more than half distinct: then the
-    /// exact distribution would not fit, and the grid is used straight away.
-    async fn looks_continuous(&self, side: &DistributionSide, max_distinct: usize) -> Result<bool, DataFusionError> {
-        use datafusion::arrow::datatypes::DataType;
-        let df = self.ctx.table(side.dataset.as_str()).await?;
-        let float = df
-            .schema()
-            .field_with_unqualified_name(&side.column)
-            .is_ok_and(|f| matches!(f.data_type(), DataType::Float16 | DataType::Float32 | DataType::Float64));
-        if !float {
-            return Ok(false);
-        }
-        let v = ident(&side.column);
-        let probe = self.side_frame(side).await?.select(vec![v.clone()])?.limit(0, Some(PROBE_ROWS))?;
-        let batches = probe
-            .aggregate(vec![], vec![datafusion::functions_aggregate::expr_fn::count_distinct(v.clone()), count(v)])?
-            .collect()
-            .await?;
-        let batch = single_row(&batches)?;
-        let get =
-            |i| ScalarValue::try_from_array(batch.column(i), 0).map(|v| crate::checks::scalar_f64(&v).unwrap_or(0.0));
-        let (distinct, seen) = (get(0)?, get(1)?);
-        if seen < PROBE_ROWS as f64 || distinct <= seen / 2.0 {
-            return Ok(false);
-        }
-        // Mostly distinct so far; continuous only if the whole side is too big.
-        // (An unfiltered count is answered from Parquet statistics.)
-        let batches =
-            self.side_frame(side).await?.aggregate(vec![], vec![count(ident(&side.column))])?.collect().await?;
-        let total = ScalarValue::try_from_array(single_row(&batches)?.column(0), 0)?;
-        Ok(crate::checks::scalar_f64(&total).is_some_and(|n| n > max_distinct as f64))
-    }
-
-    /// `(min, max)` of a side, `None` when it has no values.
-    async fn range(&self, side: &DistributionSide) -> Result<Option<(f64, f64)>, DataFusionError> {
-        use datafusion::functions_aggregate::expr_fn::{max, min};
-        let v = as_f64(&side.column);
-        let batches = self
-            .side_frame(side)
-            .await?
-            .aggregate(vec![], vec![min(v.clone()).alias("lo"), max(v).alias("hi")])?
-            .collect()
-            .await?;
-        let batch = single_row(&batches)?;
-        let lo = crate::checks::scalar_f64(&ScalarValue::try_from_array(batch.column(0), 0)?);
-        let hi = crate::checks::scalar_f64(&ScalarValue::try_from_array(batch.column(1), 0)?);
-        Ok(lo.zip(hi))
-    }
-
-    /// Counts per grid bin `floor((v - lo) / width)`, the top edge folded into the last bin.
-    async fn grid_counts(
-        &self,
-        side: &DistributionSide,
-        lo: f64,
-        width: f64,
-    ) -> Result<Vec<(f64, u64)>, DataFusionError> {
-        use datafusion::functions::expr_fn::floor;
-        let top = (GRID_BINS - 1) as f64;
-        let raw = floor((as_f64(&side.column) - lit(lo)) / lit(width));
-        let bin = datafusion::logical_expr::when(raw.clone().gt(lit(top)), lit(top)).otherwise(raw)?;
-        let batches = self
-            .side_frame(side)
-            .await?
-            .aggregate(vec![bin.alias("__probity_value")], vec![count(lit(1i64)).alias(COUNT)])?
-            .collect()
-            .await?;
-        let mut out = Vec::new();
-        for b in &batches {
-            collect_pairs(b, &mut out)?;
-        }
-        out.sort_by(|a, b| a.0.total_cmp(&b.0));
-        Ok(out.into_iter().map(|(i, n)| (lo + i * width, n)).collect())
-    }
-}
-
-/// Appends `(value, count)` rows of a two-column batch.
-fn collect_pairs(batch: &RecordBatch, out: &mut Vec<(f64, u64)>) -> Result<(), DataFusionError> {
-    use datafusion::arrow::array::AsArray;
-    use datafusion::arrow::datatypes::{Float64Type, Int64Type};
-    let values = batch.column(0).as_primitive_opt::<Float64Type>();
-    let counts = batch.column(1).as_primitive_opt::<Int64Type>();
-    let (Some(values), Some(counts)) = (values, counts) else {
-        return Err(DataFusionError::Internal("a distribution query returned unexpected types".into()));
-    };
-    for i in 0..batch.num_rows() {
-        if values.is_valid(i) && values.value(i).is_finite() {
-            out.push((values.value(i), counts.value(i).max(0).cast_unsigned()));
-        }
-    }
-    Ok(())
 }
