@@ -401,11 +401,14 @@ impl DistributionAccumulator {
                     let track = counts.len() > max_distinct;
                     for v in values.by_ref() {
                         let offset = v - lo;
-                        let i = offset as usize; // saturates: negative offsets become 0, caught below
-                        if i as f64 != offset || i >= counts.len() {
+                        // An integer offset converts back exactly; a negative one
+                        // wraps to a huge index.
+                        let i = offset as i64;
+                        if i as f64 != offset || i as u64 >= counts.len() as u64 {
                             outside = Some(v);
                             break;
                         }
+                        let i = i as usize;
                         if track {
                             *distinct += usize::from(counts.get(i) == 0);
                         }
@@ -476,6 +479,37 @@ impl DistributionAccumulator {
                 self.add_all(nulls.valid_indices().map(|i| as_f64(values[i])).filter(|v| v.is_finite()));
             }
         }
+    }
+
+    /// Counts an integer array: straight into the dense counts while they
+    /// last (no round trip through f64), else as f64.
+    fn add_integers<T: ArrowPrimitiveType>(&mut self, array: &PrimitiveArray<T>)
+    where
+        T::Native: Into<i64>,
+    {
+        let mut rest = 0;
+        if let (Counts::Dense { counts, distinct }, None) = (&mut self.counts, array.nulls()) {
+            // The range is integral when counts are dense: lo is an integer of at most 2^53.
+            let lo = self.lo as i64;
+            let track = counts.len() > self.max_distinct;
+            for &v in array.values() {
+                let i = v.into().wrapping_sub(lo) as u64 as usize;
+                if i >= counts.len() {
+                    break; // outside the range: counted as f64 below
+                }
+                if track {
+                    *distinct += usize::from(counts.get(i) == 0);
+                }
+                counts.bump(i);
+                rest += 1;
+                if *distinct > self.max_distinct {
+                    self.move_to_grid();
+                    break;
+                }
+            }
+        }
+        let rest = array.slice(rest, array.len() - rest);
+        self.add_primitive(&rest, |v| v.into() as f64);
     }
 
     /// Adds one finite value.
@@ -654,8 +688,8 @@ impl Accumulator for DistributionAccumulator {
         let array = &values[0];
         match array.data_type() {
             DataType::Float64 => self.add_primitive(array.as_primitive::<Float64Type>(), |v| v),
-            DataType::Int64 => self.add_primitive(array.as_primitive::<Int64Type>(), |v| v as f64),
-            DataType::Int32 => self.add_primitive(array.as_primitive::<Int32Type>(), f64::from),
+            DataType::Int64 => self.add_integers(array.as_primitive::<Int64Type>()),
+            DataType::Int32 => self.add_integers(array.as_primitive::<Int32Type>()),
             _ => {
                 let cast = datafusion::arrow::compute::cast(array, &DataType::Float64)?;
                 self.add_primitive(cast.as_primitive::<Float64Type>(), |v| v);
@@ -923,6 +957,15 @@ mod tests {
             let mut acc = new((-2.0, 7.0), 10);
             acc.update_batch(&[array]).unwrap();
             assert_eq!(evaluated(&mut acc), as_floats);
+        }
+        // Integers straight into dense counts, until one is out of range or there are too many.
+        let ints = [3, 7, 3, -2, 7, 7, 9, 3];
+        let floats: Vec<f64> = ints.iter().map(|&i| f64::from(i)).collect();
+        for max_distinct in [2, 10] {
+            let mut acc = new((-2.0, 7.0), max_distinct);
+            let array: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from(ints.map(i64::from).to_vec()));
+            acc.update_batch(&[array]).unwrap();
+            assert_eq!(evaluated(&mut acc), evaluated(&mut accumulate((-2.0, 7.0), max_distinct, &floats)));
         }
     }
 
