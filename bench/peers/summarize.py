@@ -18,8 +18,12 @@ import os
 import re
 import statistics
 import subprocess
-from collections import defaultdict
+import sys
 from pathlib import Path
+
+# The timings reader is bench/summarize.py's: one parser for timeit.sh's output.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from summarize import Runs  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 GIB_KB = 1024 * 1024
@@ -46,28 +50,6 @@ TARGETS = [
 ]
 KEY_PACKAGES = ["great_expectations", "soda-core", "soda-core-duckdb", "pandera", "polars", "duckdb", "pyarrow",
                 "pandas", "fairlearn", "scikit-learn"]
-
-
-class Runs:
-    """The timings of one bench/timeit.sh output folder, by command name."""
-
-    def __init__(self, folder):
-        self.folder = Path(folder)
-        self.by_name = defaultdict(list)
-        for line in (self.folder / "timings.tsv").read_text().splitlines():
-            name, _round, wall, rss, code, user, sys_, load = line.split("\t")
-            self.by_name[name].append(dict(wall=float(wall), rss=int(rss), code=int(code),
-                                           cpu=float(user) + float(sys_), load=float(load)))
-        self.commands = dict(l.split("\t", 1) for l in (self.folder / "commands.tsv").read_text().splitlines())
-
-    def med(self, name, key="wall"):
-        return statistics.median(r[key] for r in self.by_name[name])
-
-    def all(self, name, key):
-        return [r[key] for r in self.by_name[name]]
-
-    def loads(self):
-        return [r["load"] for rs in self.by_name.values() for r in rs]
 
 
 def machine():
