@@ -7,6 +7,7 @@
 
 mod counting;
 mod drift;
+mod fused;
 mod source;
 
 use std::collections::BTreeMap;
@@ -78,10 +79,12 @@ impl Engine {
         Ok(schema)
     }
 
-    /// The fused aggregate of every scalar metric of a dataset.
-    pub async fn scalar_query(&self, plan: &DatasetPlan) -> Result<DataFrame, DataFusionError> {
-        let aggs: Vec<Expr> = plan.scalars.iter().enumerate().map(|(i, e)| e.clone().alias(format!("m{i}"))).collect();
-        self.ctx.table(plan.dataset.as_str()).await?.aggregate(vec![], aggs)
+    /// The fused aggregate of every scalar metric of a dataset, and how to
+    /// read the metrics back from its row.
+    pub async fn scalar_query(&self, plan: &DatasetPlan) -> Result<(DataFrame, fused::FusedScan), DataFusionError> {
+        let df = self.ctx.table(plan.dataset.as_str()).await?;
+        let scan = fused::FusedScan::new(&self.ctx.state(), plan, df.schema())?;
+        Ok((df.aggregate(vec![], scan.aggs.clone())?, scan))
     }
 
     pub async fn grouped_query(
@@ -162,11 +165,9 @@ impl Engine {
     /// drift passes, at once.
     pub async fn measure(&self, plan: &DatasetPlan) -> Result<(Vec<MetricValue>, Vec<MetricValue>), DataFusionError> {
         let scalars = async {
-            let batches = self.scalar_query(plan).await?.collect().await?;
-            let batch = single_row(&batches)?;
-            (0..batch.num_columns())
-                .map(|i| ScalarValue::try_from_array(batch.column(i), 0).map(MetricValue::Scalar))
-                .collect::<Result<Vec<_>, _>>()
+            let (df, scan) = self.scalar_query(plan).await?;
+            let batches = df.collect().await?;
+            scan.values(single_row(&batches)?)
         };
         let others = futures::future::try_join_all(plan.grouped.iter().map(|g| async move {
             if drift::in_passes(g) {
@@ -256,7 +257,7 @@ impl Engine {
     /// The optimized logical plans a dataset compiles to, for `probity plan`.
     pub async fn explain(&self, plan: &DatasetPlan) -> Result<Vec<String>, DataFusionError> {
         let mut out = Vec::new();
-        let scalar = self.scalar_query(plan).await?.into_optimized_plan()?;
+        let scalar = self.scalar_query(plan).await?.0.into_optimized_plan()?;
         out.push(scalar.display_indent().to_string());
         let passes = self.drift_passes(plan).await?;
         let mut first_pass = None;

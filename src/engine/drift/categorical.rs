@@ -44,16 +44,29 @@ const VIEW_SLOTS: usize = 1024;
 /// Counts by view within one batch: a small open-addressing table, cheaper
 /// per row than a general hash map when a column has few values.
 #[derive(Debug, Default)]
-struct ViewCounts {
+pub(crate) struct ViewCounts {
     /// `(view, count, first row)`; a count of 0 marks a free slot.
     slots: Vec<(u128, u32, u32)>,
     used: usize,
 }
 
 impl ViewCounts {
+    pub(crate) fn new() -> Self {
+        Self { slots: vec![(0, 0, 0); VIEW_SLOTS], used: 0 }
+    }
+
+    /// Empties the table, giving each counted key and its count.
+    pub(crate) fn drain(&mut self, mut f: impl FnMut(u128, u64)) {
+        for slot in self.slots.iter_mut().filter(|s| s.1 > 0) {
+            f(slot.0, u64::from(slot.1));
+            *slot = (0, 0, 0);
+        }
+        self.used = 0;
+    }
+
     /// Counts `view`, first seen at `row`; false when the table is half full.
     #[inline]
-    fn count(&mut self, view: u128, row: usize) -> bool {
+    pub(crate) fn count(&mut self, view: u128, row: usize) -> bool {
         let mix = (view as u64 ^ (view >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut i = (mix >> 54) as usize; // the top 10 bits: one of VIEW_SLOTS
         loop {
@@ -139,8 +152,13 @@ impl CategoryAccumulator {
         }
     }
 
+    /// How many distinct values have been counted.
+    pub(crate) fn distinct(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
     /// `(value, count)` sorted by value.
-    fn finish(&self) -> Vec<(String, u64)> {
+    pub(crate) fn finish(&self) -> Vec<(String, u64)> {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         let short = self.short.iter().map(|(&view, &n)| {
             let raw = view.to_le_bytes();

@@ -14,7 +14,7 @@
 //! and sides agree on it: a first query takes min/max of every numeric column
 //! of a side, answered from Parquet statistics when the side is not filtered.
 
-mod categorical;
+pub(super) mod categorical;
 mod numeric;
 
 use std::sync::Arc;

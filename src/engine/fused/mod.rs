@@ -1,0 +1,297 @@
+//! The fused scan: every scalar metric of a dataset in one aggregate query,
+//! with the metrics that can share work rewritten to share it.
+//!
+//! Checks ask for plain aggregate expressions ([`DatasetPlan::scalars`]).
+//! Two families are costly per expression and are computed together instead:
+//!
+//! - counts of rows where a predicate on one column holds
+//!   (`count(*) FILTER (WHERE p(x))`) go, per column, into one
+//!   [`predicates`] aggregate, which evaluates them once per distinct value
+//!   when the column has few values;
+//! - approximate quantiles of one column (`approx_percentile_cont`,
+//!   `approx_median`) share one t-digest ([`quantiles`]).
+//!
+//! Every other expression is computed as written. Results are mapped back,
+//! so each check reads the same value, of the same type, it asked for.
+
+mod predicates;
+mod quantiles;
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::{Expr, ExprSchemable};
+
+use crate::compile::{DatasetPlan, MetricValue};
+use predicates::Predicates;
+
+/// Where a requested metric's value comes from.
+#[derive(Debug, Clone)]
+enum From {
+    /// Column `agg` of the result.
+    Direct { agg: usize },
+    /// Item `item` of a [`predicates`] aggregate's counts.
+    Predicate { agg: usize, item: usize },
+    /// Item `item` of a [`quantiles`] aggregate, cast to the type asked for.
+    Quantile { agg: usize, item: usize, as_type: DataType },
+}
+
+/// The aggregates of a dataset's fused scan, and how to read each metric back.
+#[derive(Debug)]
+pub struct FusedScan {
+    /// Aliased aggregate expressions, for `DataFrame::aggregate`.
+    pub aggs: Vec<Expr>,
+    from: Vec<From>,
+}
+
+/// `count(*) FILTER (WHERE p)` with `p` on one countable column: `(column, p)`.
+fn predicate_count<'a>(e: &'a Expr, schema: &DFSchema) -> Option<(String, &'a Expr)> {
+    let Expr::AggregateFunction(AggregateFunction { func, params }) = e else { return None };
+    let counts_rows = matches!(params.args.as_slice(), [Expr::Literal(ScalarValue::Int64(Some(1)), _)]);
+    if func.name() != "count" || !counts_rows || params.distinct || !params.order_by.is_empty() {
+        return None;
+    }
+    let p = params.filter.as_deref()?;
+    let columns = p.column_refs();
+    let [column] = columns.iter().collect::<Vec<_>>()[..] else { return None };
+    let field = schema.field_with_unqualified_name(&column.name).ok()?;
+    (predicates::countable(field.data_type()) && !p.is_volatile()).then(|| (column.name.clone(), p))
+}
+
+/// An unfiltered approximate quantile: `(value, q)`.
+fn quantile(e: &Expr) -> Option<(&Expr, f64)> {
+    let Expr::AggregateFunction(AggregateFunction { func, params }) = e else { return None };
+    if params.distinct || params.filter.is_some() || params.order_by.len() > 1 {
+        return None;
+    }
+    let descending = params.order_by.first().is_some_and(|s| !s.asc);
+    let (value, q) = match (func.name(), params.args.as_slice()) {
+        ("approx_median", [value]) => (value, 0.5),
+        ("approx_percentile_cont", [value, Expr::Literal(q, _)]) => {
+            let q = crate::checks::scalar_f64(q)?;
+            (value, if descending { 1.0 - q } else { q })
+        }
+        _ => return None,
+    };
+    let sorted_by_value = params.order_by.first().is_none_or(|s| s.expr == *value);
+    sorted_by_value.then_some((value, q))
+}
+
+/// Items of one shared aggregate, in first-request order: `(key, [(metric, item)])`.
+fn group<K: PartialEq, T>(items: impl Iterator<Item = (K, T)>) -> Vec<(K, Vec<T>)> {
+    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
+    for (key, item) in items {
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(item),
+            None => groups.push((key, vec![item])),
+        }
+    }
+    groups
+}
+
+impl FusedScan {
+    /// Plans `plan`'s scalars over a dataset of schema `schema`.
+    pub fn new(state: &SessionState, plan: &DatasetPlan, schema: &DFSchema) -> Result<Self> {
+        let n = plan.scalars.len();
+        let mut from: Vec<Option<From>> = vec![None; n];
+        let mut aggs = Vec::new();
+
+        let counts =
+            plan.scalars.iter().enumerate().filter_map(|(i, e)| predicate_count(e, schema).map(|(c, p)| (c, (i, p))));
+        for (column, members) in group(counts) {
+            let t = schema.field_with_unqualified_name(&column)?.data_type().clone();
+            let one = predicates::column_schema(&column, &t);
+            let one_df = DFSchema::try_from(Arc::clone(&one))?;
+            let mut logical = Vec::new();
+            let mut physical = Vec::new();
+            let mut metrics = Vec::new();
+            for (i, p) in members {
+                // A predicate the planner cannot take alone stays as written.
+                if let Ok(phys) = state.create_physical_expr(p.clone(), &one_df) {
+                    logical.push(p.clone());
+                    physical.push(phys);
+                    metrics.push(i);
+                }
+            }
+            if metrics.is_empty() {
+                continue;
+            }
+            let agg = aggs.len();
+            aggs.push(Predicates::new(&column, one, logical, physical).expr().alias(format!("p{agg}_{column}")));
+            for (item, i) in metrics.into_iter().enumerate() {
+                from[i] = Some(From::Predicate { agg, item });
+            }
+        }
+
+        let qs = plan.scalars.iter().enumerate().filter_map(|(i, e)| quantile(e).map(|(v, q)| (v, (i, q))));
+        for (value, members) in group(qs) {
+            if members.len() < 2 {
+                continue; // nothing to share
+            }
+            let agg = aggs.len();
+            let q_list = members.iter().map(|&(_, q)| q).collect();
+            aggs.push(quantiles::expr(value.clone(), q_list).alias(format!("q{agg}")));
+            for (item, (i, _)) in members.into_iter().enumerate() {
+                let as_type = plan.scalars[i].get_type(schema)?;
+                from[i] = Some(From::Quantile { agg, item, as_type });
+            }
+        }
+
+        let from = from
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                f.unwrap_or_else(|| {
+                    aggs.push(plan.scalars[i].clone().alias(format!("m{i}")));
+                    From::Direct { agg: aggs.len() - 1 }
+                })
+            })
+            .collect();
+        Ok(Self { aggs, from })
+    }
+
+    /// The metrics' values from the scan's single result row.
+    pub fn values(&self, batch: &RecordBatch) -> Result<Vec<MetricValue>> {
+        if batch.num_columns() != self.aggs.len() || batch.num_rows() == 0 {
+            return Err(DataFusionError::Internal("the fused scan returned an unexpected shape".into()));
+        }
+        self.from
+            .iter()
+            .map(|f| {
+                let v = match f {
+                    From::Direct { agg } => ScalarValue::try_from_array(batch.column(*agg), 0)?,
+                    From::Predicate { agg, item } => predicates::count_at(batch.column(*agg), *item)?,
+                    From::Quantile { agg, item, as_type } => {
+                        let q = quantiles::quantile_at(batch.column(*agg), *item)?;
+                        if q.data_type() == *as_type { q } else { q.cast_to(as_type)? }
+                    }
+                };
+                Ok(MetricValue::Scalar(v))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{ArrayRef, Float32Array, Int32Array, Int64Array, StringViewArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::functions::expr_fn::{character_length, regexp_like};
+    use datafusion::functions_aggregate::expr_fn::{approx_median, approx_percentile_cont, count, sum};
+    use datafusion::logical_expr::{col, lit, not};
+    use datafusion::prelude::SessionContext;
+
+    use super::*;
+    use crate::compile::count_rows;
+
+    /// `rows` rows: `few` (7 ints, some null), `many` (all distinct), `word`
+    /// (9 strings, short and long, some null), `name` (all distinct strings),
+    /// `f` (Float32 with a NaN), in batches of 1000 over 2 partitions.
+    fn context(rows: usize) -> SessionContext {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("few", DataType::Int32, true),
+            Field::new("many", DataType::Int64, true),
+            Field::new("word", DataType::Utf8View, true),
+            Field::new("name", DataType::Utf8View, true),
+            Field::new("f", DataType::Float32, true),
+        ]));
+        let words = ["a", "bb", "", "a much longer value", "x@y", "no at sign", "exactly12byt", "ZZ", "a"];
+        let batch = |start: usize| {
+            let range = || (start..(start + 1000).min(rows)).map(|i| i64::try_from(i).unwrap());
+            let small = |i: i64, n: i64| i32::try_from(i % n).unwrap();
+            let word = |i: i64| words[usize::try_from(i % 9).unwrap()];
+            let float = |i: i64| if i == 77 { f32::NAN } else { f32::from(u16::try_from(i % 500).unwrap()) / 7.0 };
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(range().map(|i| (i % 11 != 3).then_some(small(i, 7) - 2)).collect::<Int32Array>()),
+                Arc::new(range().map(|i| (i % 97 != 0).then_some(i * 3 - 500)).collect::<Int64Array>()),
+                Arc::new(range().map(|i| (i % 13 != 5).then(|| word(i))).collect::<StringViewArray>()),
+                Arc::new(range().map(|i| Some(format!("user{i}@example.org"))).collect::<StringViewArray>()),
+                Arc::new(range().map(|i| Some(float(i))).collect::<Float32Array>()),
+            ];
+            RecordBatch::try_new(Arc::clone(&schema), columns).unwrap()
+        };
+        let batches: Vec<RecordBatch> = (0..rows).step_by(1000).map(batch).collect();
+        let half = batches.len().div_ceil(2);
+        let parts = vec![batches[..half].to_vec(), batches[half..].to_vec()];
+        let table = datafusion::datasource::MemTable::try_new(schema, parts).unwrap();
+        let ctx = SessionContext::new();
+        ctx.register_table("t", Arc::new(table)).unwrap();
+        ctx
+    }
+
+    fn scalars() -> Vec<Expr> {
+        let few = || col("few");
+        let word = || col("word");
+        let pattern = lit("^[^@]+@[^@]+$");
+        let counts = [
+            few().in_list(vec![lit(0), lit(1), lit(2)], false),
+            not(few().gt_eq(lit(-2)).and(few().lt_eq(lit(3)))),
+            few().is_null().or(few().in_list(vec![lit(4)], false)),
+            col("many").lt(lit(0)).or(col("many").gt(lit(20_000))),
+            col("many").is_null(),
+            not(regexp_like(word(), pattern.clone(), None)),
+            word().in_list(vec![lit("a"), lit("ZZ")], true),
+            word().is_null().or(word().in_list(vec![lit("")], false)),
+            not(character_length(word()).between(lit(1), lit(12))),
+            not(regexp_like(col("name"), pattern, None)),
+            col("f").gt(lit(30.0f32)),
+            // Two columns: stays as written.
+            col("few").gt(col("many")),
+        ];
+        let mut exprs: Vec<Expr> = counts.into_iter().map(|p| count_rows(Some(p))).collect();
+        exprs.push(count(col("word")));
+        exprs.push(sum(col("many")));
+        for q in [0.05, 0.5, 0.95] {
+            exprs.push(approx_percentile_cont(col("many").sort(true, false), lit(q), None));
+            exprs.push(approx_percentile_cont(col("f").sort(true, false), lit(q), None));
+        }
+        exprs.push(approx_median(col("many")));
+        exprs.push(approx_percentile_cont(col("f").sort(false, false), lit(0.25), None));
+        exprs.push(approx_percentile_cont(col("few").sort(true, false), lit(0.5), None)); // alone: as written
+        exprs
+    }
+
+    async fn fused(ctx: &SessionContext, plan: &DatasetPlan) -> (Vec<ScalarValue>, usize) {
+        let df = ctx.table("t").await.unwrap();
+        let scan = FusedScan::new(&ctx.state(), plan, df.schema()).unwrap();
+        let aggs = scan.aggs.len();
+        let batches = df.aggregate(vec![], scan.aggs.clone()).unwrap().collect().await.unwrap();
+        let batch = batches.iter().find(|b| b.num_rows() > 0).unwrap();
+        let values = scan.values(batch).unwrap().into_iter().map(|v| match v {
+            MetricValue::Scalar(s) => s,
+            other => panic!("not a scalar: {other:?}"),
+        });
+        (values.collect(), aggs)
+    }
+
+    async fn as_written(ctx: &SessionContext, exprs: &[Expr]) -> Vec<ScalarValue> {
+        let aggs: Vec<Expr> = exprs.iter().enumerate().map(|(i, e)| e.clone().alias(format!("m{i}"))).collect();
+        let batches = ctx.table("t").await.unwrap().aggregate(vec![], aggs).unwrap().collect().await.unwrap();
+        let batch = batches.iter().find(|b| b.num_rows() > 0).unwrap();
+        (0..batch.num_columns()).map(|i| ScalarValue::try_from_array(batch.column(i), 0).unwrap()).collect()
+    }
+
+    /// Same values and types as the expressions compute as written, whether
+    /// a partition counts values (few rows) or evaluates row by row (past
+    /// `MAX_VALUES` distinct values of `many` and `name`), on empty data too.
+    #[tokio::test]
+    async fn shared_aggregates_give_what_each_expression_gives() {
+        for rows in [0, 500, 30_000] {
+            let ctx = context(rows);
+            let mut plan = DatasetPlan::new("t");
+            for e in scalars() {
+                plan.scalar(e);
+            }
+            let (got, aggs) = fused(&ctx, &plan).await;
+            let expected = as_written(&ctx, &plan.scalars).await;
+            assert_eq!(got, expected, "{rows} rows");
+            // 5 predicate columns, 2 quantile groups, and 5 as written (rows among them).
+            assert_eq!(aggs, 1 + 5 + 2 + 4, "{rows} rows");
+        }
+    }
+}
