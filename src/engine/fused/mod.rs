@@ -179,7 +179,7 @@ impl FusedScan {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::{ArrayRef, Float32Array, Int32Array, Int64Array, StringViewArray};
+    use datafusion::arrow::array::{ArrayRef, Float32Array, Float64Array, Int32Array, Int64Array, StringViewArray};
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::functions::expr_fn::{character_length, regexp_like};
     use datafusion::functions_aggregate::expr_fn::{approx_median, approx_percentile_cont, count, sum};
@@ -191,7 +191,8 @@ mod tests {
 
     /// `rows` rows: `few` (7 ints, some null), `many` (all distinct), `word`
     /// (9 strings, short and long, some null), `name` (all distinct strings),
-    /// `f` (Float32 with a NaN), in batches of 1000 over 2 partitions.
+    /// `f` (Float32 with a NaN), `g` (all distinct f64, a NaN, a -0.0 and a
+    /// null), in batches of 1000 over 2 partitions.
     fn context(rows: usize) -> SessionContext {
         let schema = Arc::new(Schema::new(vec![
             Field::new("few", DataType::Int32, true),
@@ -199,12 +200,18 @@ mod tests {
             Field::new("word", DataType::Utf8View, true),
             Field::new("name", DataType::Utf8View, true),
             Field::new("f", DataType::Float32, true),
+            Field::new("g", DataType::Float64, true),
         ]));
         let words = ["a", "bb", "", "a much longer value", "x@y", "no at sign", "exactly12byt", "ZZ", "a"];
         let batch = |start: usize| {
             let range = || (start..(start + 1000).min(rows)).map(|i| i64::try_from(i).unwrap());
             let small = |i: i64, n: i64| i32::try_from(i % n).unwrap();
             let word = |i: i64| words[usize::try_from(i % 9).unwrap()];
+            let wide = |i: i64| match i {
+                20_500 => f64::NAN,
+                7_000 => -0.0,
+                _ => f64::from(i32::try_from(i).unwrap()) / 3.0,
+            };
             let float = |i: i64| if i == 77 { f32::NAN } else { f32::from(u16::try_from(i % 500).unwrap()) / 7.0 };
             let columns: Vec<ArrayRef> = vec![
                 Arc::new(range().map(|i| (i % 11 != 3).then_some(small(i, 7) - 2)).collect::<Int32Array>()),
@@ -212,6 +219,7 @@ mod tests {
                 Arc::new(range().map(|i| (i % 13 != 5).then(|| word(i))).collect::<StringViewArray>()),
                 Arc::new(range().map(|i| Some(format!("user{i}@example.org"))).collect::<StringViewArray>()),
                 Arc::new(range().map(|i| Some(float(i))).collect::<Float32Array>()),
+                Arc::new(range().map(|i| (i != 900).then(|| wide(i))).collect::<Float64Array>()),
             ];
             RecordBatch::try_new(Arc::clone(&schema), columns).unwrap()
         };
@@ -240,6 +248,11 @@ mod tests {
             not(character_length(word()).between(lit(1), lit(12))),
             not(regexp_like(col("name"), pattern, None)),
             col("f").gt(lit(30.0f32)),
+            // Ranges on columns with many values: settled per batch from its range where it can be.
+            col("many").gt_eq(lit(1.5f64)),
+            col("many").is_null().or(col("many").gt(lit(80_000i64))),
+            not(col("g").gt_eq(lit(0.0)).and(col("g").lt_eq(lit(5000.0)))),
+            col("g").lt(lit(0.0)),
             // Two columns: stays as written.
             col("few").gt(col("many")),
         ];
@@ -290,8 +303,8 @@ mod tests {
             let (got, aggs) = fused(&ctx, &plan).await;
             let expected = as_written(&ctx, &plan.scalars).await;
             assert_eq!(got, expected, "{rows} rows");
-            // 5 predicate columns, 2 quantile groups, and 5 as written (rows among them).
-            assert_eq!(aggs, 1 + 5 + 2 + 4, "{rows} rows");
+            // 6 predicate columns, 2 quantile groups, and 5 as written (rows among them).
+            assert_eq!(aggs, 6 + 2 + 5, "{rows} rows");
         }
     }
 }

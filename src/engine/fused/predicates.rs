@@ -51,12 +51,17 @@ pub struct Predicates {
     /// As written (for equality, hashing and plans).
     logical: Vec<Expr>,
     physical: Vec<Arc<dyn PhysicalExpr>>,
+    /// Per predicate, its comparisons when it can be settled from a batch's
+    /// range (see [`range_atoms`]).
+    ranged: Vec<Option<Vec<Arc<dyn PhysicalExpr>>>>,
 }
 
 impl Predicates {
     /// `physical[i]` must be `logical[i]` planned against `schema` (the column alone).
     pub fn new(column: &str, schema: SchemaRef, logical: Vec<Expr>, physical: Vec<Arc<dyn PhysicalExpr>>) -> Self {
-        Self { column: column.to_string(), schema, logical, physical }
+        let orderable = schema.field(0).data_type().is_primitive();
+        let ranged = physical.iter().map(|p| if orderable { range_atoms(p) } else { None }).collect();
+        Self { column: column.to_string(), schema, logical, physical, ranged }
     }
 
     /// The aggregate expression: a list of counts, one per predicate.
@@ -85,6 +90,107 @@ impl Predicates {
         }
         Ok(())
     }
+}
+
+impl Predicates {
+    /// Predicate `i` alone.
+    fn only(&self, i: usize) -> Self {
+        Self {
+            column: self.column.clone(),
+            schema: Arc::clone(&self.schema),
+            logical: vec![self.logical[i].clone()],
+            physical: vec![Arc::clone(&self.physical[i])],
+            ranged: vec![None],
+        }
+    }
+}
+
+/// The comparisons of `p` when its value on a non-null value `x` is decided
+/// by comparisons of `x` with constants and by `x IS [NOT] NULL` alone,
+/// joined by AND, OR and NOT.
+///
+/// Each comparison is monotone in `x` in Arrow's total order (NaN above every
+/// number), which `DataFusion` compares in with -0.0 taken as 0.0; casts
+/// between numbers keep that order. So when every comparison has
+/// the same value at a batch's smallest and largest value, it has that value
+/// on every value in between, and so has `p`: the batch is settled without
+/// evaluating `p` per row. `between` checks and range conditions on columns
+/// with many values are settled that way when the data lies in their bounds.
+pub fn range_atoms(p: &Arc<dyn PhysicalExpr>) -> Option<Vec<Arc<dyn PhysicalExpr>>> {
+    use datafusion::logical_expr::Operator;
+    use datafusion::physical_expr::expressions::{BinaryExpr, IsNotNullExpr, IsNullExpr, Literal, NotExpr};
+    if let Some(b) = p.downcast_ref::<BinaryExpr>() {
+        return match b.op() {
+            Operator::And | Operator::Or => {
+                let mut atoms = range_atoms(b.left())?;
+                atoms.extend(range_atoms(b.right())?);
+                Some(atoms)
+            }
+            Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq => {
+                let literal = |e: &Arc<dyn PhysicalExpr>| e.is::<Literal>();
+                let compares = (is_value(b.left()) && literal(b.right())) || (literal(b.left()) && is_value(b.right()));
+                compares.then(|| vec![Arc::clone(p)])
+            }
+            _ => None,
+        };
+    }
+    if let Some(n) = p.downcast_ref::<NotExpr>() {
+        return range_atoms(n.arg());
+    }
+    let column = |e: &Arc<dyn PhysicalExpr>| e.is::<datafusion::physical_expr::expressions::Column>();
+    let null_test = p.downcast_ref::<IsNullExpr>().is_some_and(|e| column(e.arg()))
+        || p.downcast_ref::<IsNotNullExpr>().is_some_and(|e| column(e.arg()));
+    (null_test || p.is::<Literal>()).then(Vec::new)
+}
+
+/// The column, or the column cast from one number type to another.
+fn is_value(e: &Arc<dyn PhysicalExpr>) -> bool {
+    use datafusion::physical_expr::expressions::{CastExpr, Column, TryCastExpr};
+    let numeric_cast = |inner: &Arc<dyn PhysicalExpr>, to: &DataType| inner.is::<Column>() && to.is_numeric();
+    e.is::<Column>()
+        || e.downcast_ref::<CastExpr>().is_some_and(|c| numeric_cast(c.expr(), c.cast_type()))
+        || e.downcast_ref::<TryCastExpr>().is_some_and(|c| numeric_cast(c.expr(), c.cast_type()))
+}
+
+/// Whether `p` holds on every non-null value of a batch whose smallest and
+/// largest values are the two rows of `range`; `None` when that is not settled.
+fn settled(p: &Arc<dyn PhysicalExpr>, atoms: &[Arc<dyn PhysicalExpr>], range: &RecordBatch) -> Result<Option<bool>> {
+    let at_ends = |e: &Arc<dyn PhysicalExpr>| -> Result<Option<bool>> {
+        let result = e.evaluate(range)?.into_array(2)?;
+        let Some(b) = result.as_boolean_opt() else { return Ok(None) };
+        Ok((b.is_valid(0) && b.is_valid(1) && b.value(0) == b.value(1)).then(|| b.value(0)))
+    };
+    for atom in atoms {
+        if at_ends(atom)?.is_none() {
+            return Ok(None);
+        }
+    }
+    // Every comparison is constant over the range, so `p` is: its value at either end.
+    let result = p.evaluate(range)?.into_array(2)?;
+    Ok(result.as_boolean_opt().map(|b| b.is_valid(0) && b.value(0)))
+}
+
+/// The smallest and largest non-null values of a primitive array, in Arrow's
+/// total order (as its comparisons order them); `None` when it has none.
+fn bounds(array: &ArrayRef) -> Option<ArrayRef> {
+    use datafusion::arrow::array::{ArrowPrimitiveType, PrimitiveArray, downcast_primitive_array};
+    use datafusion::arrow::datatypes::ArrowNativeTypeOp;
+    fn of<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>) -> Option<ArrayRef> {
+        let values = a.values();
+        let mut valid: Box<dyn Iterator<Item = T::Native>> = match a.nulls() {
+            None => Box::new(values.iter().copied()),
+            Some(n) => Box::new(n.valid_indices().map(|i| values[i])),
+        };
+        let first = valid.next()?;
+        let (lo, hi) = valid
+            .fold((first, first), |(lo, hi), v| (if v.is_lt(lo) { v } else { lo }, if hi.is_lt(v) { v } else { hi }));
+        let ends = PrimitiveArray::<T>::from_iter_values([lo, hi]).with_data_type(a.data_type().clone());
+        Some(Arc::new(ends))
+    }
+    downcast_primitive_array!(
+        array => of(array),
+        _ => None
+    )
 }
 
 impl PartialEq for Predicates {
@@ -216,13 +322,15 @@ pub struct PredicateAccumulator {
     /// `None` once the partition has seen more than [`MAX_VALUES`] values.
     values: Option<Values>,
     nulls: u64,
+    /// Per predicate, whether it holds on null (empty until needed).
+    on_null: Vec<bool>,
 }
 
 impl PredicateAccumulator {
     fn new(predicates: Predicates) -> Self {
         let t = predicates.schema.field(0).data_type().clone();
         let counts = vec![0; predicates.physical.len()];
-        Self { predicates, counts, values: Some(Values::new(&t)), nulls: 0 }
+        Self { predicates, counts, values: Some(Values::new(&t)), nulls: 0, on_null: Vec::new() }
     }
 
     /// Evaluates the predicates on the values counted so far.
@@ -236,6 +344,51 @@ impl PredicateAccumulator {
             let null = new_null_array(&t, 1);
             self.predicates.count(&null, Some(&[self.nulls]), &mut self.counts)?;
             self.nulls = 0;
+        }
+        Ok(())
+    }
+
+    /// Counts a batch row by row, except the predicates its range settles.
+    fn count_rows(&mut self, array: &ArrayRef) -> Result<()> {
+        let nulls = array.null_count() as u64;
+        if nulls > 0 {
+            self.find_on_null()?;
+        }
+        let p = &self.predicates;
+        let range = if p.ranged.iter().any(Option::is_some) { bounds(array) } else { None };
+        let Some(range) = range else {
+            return p.count(array, None, &mut self.counts);
+        };
+        let range = RecordBatch::try_new(Arc::clone(&p.schema), vec![range])?;
+        let present = array.len() as u64 - nulls;
+        for i in 0..p.physical.len() {
+            let settled = match &p.ranged[i] {
+                Some(atoms) => settled(&p.physical[i], atoms, &range)?,
+                None => None,
+            };
+            let Some(holds) = settled else {
+                let mut one = [0];
+                p.only(i).count(array, None, &mut one)?;
+                self.counts[i] += one[0];
+                continue;
+            };
+            if holds {
+                self.counts[i] += present;
+            }
+            if nulls > 0 && self.on_null[i] {
+                self.counts[i] += nulls;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds whether each predicate holds on a null value (once).
+    fn find_on_null(&mut self) -> Result<()> {
+        if self.on_null.is_empty() {
+            let t = self.predicates.schema.field(0).data_type().clone();
+            let mut counts = vec![0; self.counts.len()];
+            self.predicates.count(&new_null_array(&t, 1), None, &mut counts)?;
+            self.on_null = counts.into_iter().map(|n| n > 0).collect();
         }
         Ok(())
     }
@@ -257,7 +410,7 @@ impl Accumulator for PredicateAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let array = &values[0];
         let Some(counted) = &mut self.values else {
-            return self.predicates.count(array, None, &mut self.counts);
+            return self.count_rows(array);
         };
         counted.add(array)?;
         self.nulls += array.null_count() as u64;
@@ -313,4 +466,63 @@ pub fn count_at(array: &dyn Array, i: usize) -> Result<ScalarValue> {
 /// A one-column schema for `column` of type `t`.
 pub fn column_schema(column: &str, t: &DataType) -> SchemaRef {
     Arc::new(Schema::new(vec![Field::new(column, t.clone(), true)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::Float64Array;
+    use datafusion::common::DFSchema;
+    use datafusion::functions::expr_fn::regexp_like;
+    use datafusion::logical_expr::{col, lit, not};
+    use datafusion::prelude::SessionContext;
+
+    use super::*;
+
+    fn physical(e: Expr) -> Arc<dyn PhysicalExpr> {
+        let schema = DFSchema::try_from(column_schema("x", &DataType::Float64)).unwrap();
+        SessionContext::new().state().create_physical_expr(e, &schema).unwrap()
+    }
+
+    #[test]
+    fn comparisons_with_constants_are_settled_by_range_others_are_not() {
+        let x = || col("x");
+        let between = physical(not(x().gt_eq(lit(0.0)).and(x().lt_eq(lit(1.0)))));
+        assert_eq!(range_atoms(&between).map(|a| a.len()), Some(2));
+        let missing = physical(x().is_null().or(x().lt(lit(-1.0))));
+        assert_eq!(range_atoms(&missing).map(|a| a.len()), Some(1));
+        for other in [
+            x().eq(lit(5.0)),
+            x().in_list(vec![lit(1.0), lit(2.0)], false),
+            x().gt(x()),
+            regexp_like(datafusion::logical_expr::cast(x(), DataType::Utf8), lit("1"), None),
+        ] {
+            assert!(range_atoms(&physical(other.clone())).is_none(), "{other}");
+        }
+
+        let schema = column_schema("x", &DataType::Float64);
+        let range = |lo: f64, hi: f64| {
+            RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(Float64Array::from(vec![lo, hi]))]).unwrap()
+        };
+        let atoms = range_atoms(&between).unwrap();
+        assert_eq!(settled(&between, &atoms, &range(0.2, 0.9)).unwrap(), Some(false));
+        assert_eq!(settled(&between, &atoms, &range(1.5, 7.0)).unwrap(), Some(true));
+        assert_eq!(settled(&between, &atoms, &range(0.5, 1.5)).unwrap(), None);
+        // NaN sorts above every number, as Arrow compares: a NaN maximum is out of bounds.
+        assert_eq!(settled(&between, &atoms, &range(0.5, f64::NAN)).unwrap(), None);
+        // -0.0 sorts below 0.0 in the range, but DataFusion compares it as
+        // 0.0: still monotone, and settled as a row would be.
+        let negative = physical(x().lt(lit(0.0)));
+        assert_eq!(settled(&negative, &range_atoms(&negative).unwrap(), &range(-0.0, 2.0)).unwrap(), Some(false));
+    }
+
+    #[test]
+    fn bounds_follow_arrows_total_order() {
+        let a: ArrayRef = Arc::new(Float64Array::from(vec![Some(0.0), None, Some(-0.0), Some(f64::NAN), Some(-3.0)]));
+        let b = bounds(&a).unwrap();
+        let b = b.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+        assert_eq!(b.value(0), -3.0);
+        assert!(b.value(1).is_nan());
+        let empty: ArrayRef = Arc::new(Float64Array::from(vec![None, None]));
+        assert!(bounds(&empty).is_none());
+    }
 }
