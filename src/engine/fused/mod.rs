@@ -242,6 +242,7 @@ mod tests {
             few().is_null().or(few().in_list(vec![lit(4)], false)),
             col("many").lt(lit(0)).or(col("many").gt(lit(20_000))),
             col("many").is_null(),
+            col("many").in_list(vec![lit(-497i64), lit(4i64), lit(89_996i64)], false),
             not(regexp_like(word(), pattern.clone(), None)),
             word().in_list(vec![lit("a"), lit("ZZ")], true),
             word().is_null().or(word().in_list(vec![lit("")], false)),
@@ -290,8 +291,9 @@ mod tests {
     }
 
     /// Same values and types as the expressions compute as written, whether
-    /// a partition counts values (few rows) or evaluates row by row (past
-    /// `MAX_VALUES` distinct values of `many` and `name`), on empty data too.
+    /// a partition counts values (few rows, or few values) or evaluates row by
+    /// row (past `MAX_FIXED` values of `many`, `MAX_STRINGS` of `name`; ranges
+    /// on `f` and `g` from the start), on empty data too.
     #[tokio::test]
     async fn shared_aggregates_give_what_each_expression_gives() {
         for rows in [0, 500, 30_000] {

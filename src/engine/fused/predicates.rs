@@ -8,10 +8,13 @@
 //! column's value: on a column with few distinct values it is enough to count
 //! the values once and evaluate every predicate once per distinct value.
 //!
-//! The accumulator does that while the column has at most [`MAX_VALUES`]
-//! distinct values in its partition. Past that it evaluates what it has
-//! counted so far, stops counting values and evaluates the predicates per
-//! batch, as a FILTER would. The counts are exact either way; only the cost
+//! The accumulator does that while the column has at most [`MAX_STRINGS`]
+//! distinct strings, or [`MAX_FIXED`] distinct numbers, in its partition.
+//! Past that it evaluates what it has counted so far, stops counting values
+//! and evaluates the predicates per batch, as a FILTER would. Comparing
+//! numbers costs little more per row than counting them, so a column whose
+//! predicates are all ranges ([`range_atoms`]) is evaluated per batch from
+//! the start, and most batches are then settled from their range. The counts are exact either way; only the cost
 //! differs. Nulls are counted as one more value, so a predicate that holds on
 //! null (`x IS NULL`) is counted as it would be row by row.
 
@@ -33,8 +36,13 @@ use datafusion::physical_expr::PhysicalExpr;
 use crate::engine::drift::categorical::{CategoryAccumulator, ViewCounts};
 use crate::engine::ident;
 
-/// Distinct values a partition counts before it evaluates row by row.
-pub const MAX_VALUES: usize = 10_000;
+/// Distinct strings a partition counts before it evaluates row by row.
+pub const MAX_STRINGS: usize = 10_000;
+
+/// Distinct fixed-width values a partition counts before it evaluates row
+/// by row: fewer than a batch's counting table holds, so that counting one
+/// batch never empties the table halfway.
+pub const MAX_FIXED: usize = 500;
 
 /// Whether values of this type can be counted: strings, and fixed-width
 /// primitives (numbers, dates, times, decimals) of up to 16 bytes.
@@ -319,7 +327,8 @@ impl Values {
 pub struct PredicateAccumulator {
     predicates: Predicates,
     counts: Vec<u64>,
-    /// `None` once the partition has seen more than [`MAX_VALUES`] values.
+    /// `None` once the partition has seen more values than it counts, or
+    /// from the start when counting would not pay.
     values: Option<Values>,
     nulls: u64,
     /// Per predicate, whether it holds on null (empty until needed).
@@ -330,7 +339,9 @@ impl PredicateAccumulator {
     fn new(predicates: Predicates) -> Self {
         let t = predicates.schema.field(0).data_type().clone();
         let counts = vec![0; predicates.physical.len()];
-        Self { predicates, counts, values: Some(Values::new(&t)), nulls: 0, on_null: Vec::new() }
+        let all_ranges = predicates.ranged.iter().all(Option::is_some);
+        let values = (!all_ranges).then(|| Values::new(&t));
+        Self { predicates, counts, values, nulls: 0, on_null: Vec::new() }
     }
 
     /// Evaluates the predicates on the values counted so far.
@@ -414,7 +425,8 @@ impl Accumulator for PredicateAccumulator {
         };
         counted.add(array)?;
         self.nulls += array.null_count() as u64;
-        if counted.distinct() > MAX_VALUES {
+        let limit = if matches!(counted, Values::Strings(_)) { MAX_STRINGS } else { MAX_FIXED };
+        if counted.distinct() > limit {
             self.settle()?;
             self.values = None;
         }
