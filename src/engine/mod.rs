@@ -45,6 +45,8 @@ pub struct EngineOptions {
 pub struct Engine {
     ctx: SessionContext,
     scans: ScanCounts,
+    /// Whether the memory pool is bounded (queries may spill).
+    bounded: bool,
 }
 
 impl Engine {
@@ -58,7 +60,7 @@ impl Engine {
             runtime = runtime.with_memory_limit(bytes, 1.0);
         }
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
-        Ok(Self { ctx, scans: ScanCounts::default() })
+        Ok(Self { ctx, scans: ScanCounts::default(), bounded: options.memory_limit.is_some() })
     }
 
     pub fn context(&self) -> &SessionContext {
@@ -140,7 +142,19 @@ impl Engine {
         if let Some(p) = and_opt(scope, present) {
             df = df.filter(p)?;
         }
-        df.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])
+        let df = df.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])?;
+        if !self.bounded {
+            return Ok(df);
+        }
+        // With a bounded pool, the final grouping runs in one partition, fed
+        // through a plain coalesce instead of a hash repartition. A
+        // repartition that spills can deadlock in DataFusion 55.2 when two of
+        // its inputs spill at once (apache/datafusion#24883, fixed after
+        // 55.2): the query hung with every thread parked. One partition also
+        // gives its table the whole pool instead of half each.
+        let (mut state, plan) = df.into_parts();
+        state.config_mut().options_mut().optimizer.repartition_aggregations = false;
+        Ok(DataFrame::new(state, plan))
     }
 
     /// Rows of `column` (non-null, in scope) with no equal value in the target.
@@ -343,5 +357,37 @@ pub fn cell_json(array: &dyn Array, row: usize) -> Json {
         ScalarValue::Float32(Some(f)) => json_number(Some(f64::from(f))),
         ScalarValue::Float64(Some(f)) => json_number(Some(f)),
         _ => array_value_to_string(array, row).map_or(Json::Null, Json::String),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::StringArray;
+    use datafusion::arrow::datatypes::{DataType, Field};
+    use datafusion::physical_plan::displayable;
+
+    use super::*;
+
+    /// The physical plan of the duplicate-key counts, with and without a memory limit.
+    async fn key_count_plan(memory_limit: Option<usize>) -> String {
+        let options = EngineOptions { target_partitions: Some(2), memory_limit };
+        let engine = Engine::new(&options).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Utf8, true)]));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(StringArray::from(vec!["a", "b"]))]);
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch.unwrap()]; 2]).unwrap();
+        engine.ctx.register_table("t", Arc::new(table)).unwrap();
+        let df = engine.key_counts("t", &["id".to_string()], None).await.unwrap();
+        let plan = df.create_physical_plan().await.unwrap();
+        displayable(plan.as_ref()).indent(false).to_string()
+    }
+
+    /// A hash repartition that spills can deadlock in DataFusion 55.2
+    /// (apache/datafusion#24883): with a bounded pool, none is planned.
+    #[tokio::test]
+    async fn grouping_keys_under_a_memory_limit_plans_no_hash_repartition() {
+        let hashed = "RepartitionExec: partitioning=Hash";
+        assert!(key_count_plan(None).await.contains(hashed), "the default plan repartitions by hash");
+        let bounded = key_count_plan(Some(64 << 20)).await;
+        assert!(!bounded.contains(hashed), "{bounded}");
     }
 }
