@@ -124,7 +124,7 @@ pub(super) fn bind_metric(b: &mut Binder<'_>, column: &Column, metric: &str, q: 
     let c = Binder::col(column);
     let q = q.unwrap_or(0.5);
     Some(match metric {
-        "distinct_count" => b.duplicates(std::slice::from_ref(column)),
+        "distinct_count" => b.duplicates(std::slice::from_ref(column), false),
         "mean" => b.aggregate(avg(c)),
         "stddev" => b.aggregate(stddev(c)),
         "variance" => b.aggregate(var_sample(c)),

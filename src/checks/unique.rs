@@ -58,7 +58,7 @@ impl CheckKind for Unique {
         if !ok {
             return None;
         }
-        let dups = b.duplicates(&self.keys);
+        let dups = b.duplicates(&self.keys, true);
         let rows = b.count_where(None);
         let keys = self.columns();
         Some(b.bound(vec![dups, rows], Some(SampleQuery::DuplicateKeys { keys, scope: b.scope() })))

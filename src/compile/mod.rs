@@ -37,7 +37,9 @@ pub enum MetricId {
 pub enum GroupedMetric {
     /// Rows grouped by key columns (rows with a null key left out):
     /// distinct keys, keys seen more than once, rows carrying such keys.
-    Duplicates { keys: Vec<String>, scope: Option<Expr> },
+    /// `mostly_distinct` when nearly every key is expected once (`unique`):
+    /// the engine may then group hashes of the keys first.
+    Duplicates { keys: Vec<String>, scope: Option<Expr>, mostly_distinct: bool },
     /// Non-null values of `column` with no equal value in `target.target_column`.
     Orphans { column: String, scope: Option<Expr>, target: String, target_column: String, cast_to: Option<DataType> },
     /// A small grouped table: `SELECT group_by, aggregates FROM dataset WHERE
@@ -105,12 +107,23 @@ impl DatasetPlan {
         MetricId::Scalar(i)
     }
 
-    pub fn grouped(&mut self, metric: GroupedMetric) -> MetricId {
+    pub fn grouped(&mut self, mut metric: GroupedMetric) -> MetricId {
+        // Duplicate counts are shared whoever expects distinct keys; hashing
+        // (for `mostly_distinct`) gives the same exact counts.
+        let mut expects_distinct = false;
+        if let GroupedMetric::Duplicates { mostly_distinct, .. } = &mut metric {
+            expects_distinct = std::mem::take(mostly_distinct);
+        }
         let key = format!("{metric:?}");
+        if let GroupedMetric::Duplicates { mostly_distinct, .. } = &mut metric {
+            *mostly_distinct = expects_distinct;
+        }
         let next = self.grouped.len();
         let i = *self.grouped_index.entry(key).or_insert(next);
         if i == next {
             self.grouped.push(metric);
+        } else if let GroupedMetric::Duplicates { mostly_distinct, .. } = &mut self.grouped[i] {
+            *mostly_distinct |= expects_distinct;
         }
         MetricId::Grouped(i)
     }
@@ -358,9 +371,10 @@ impl<'a> Binder<'a> {
         self.plan.scalar(count_rows(p))
     }
 
-    pub fn duplicates(&mut self, keys: &[Column]) -> MetricId {
+    /// Duplicate keys; `mostly_distinct` when nearly every key should occur once.
+    pub fn duplicates(&mut self, keys: &[Column], mostly_distinct: bool) -> MetricId {
         let keys = keys.iter().map(|c| c.name.clone()).collect();
-        self.plan.grouped(GroupedMetric::Duplicates { keys, scope: self.scope.clone() })
+        self.plan.grouped(GroupedMetric::Duplicates { keys, scope: self.scope.clone(), mostly_distinct })
     }
 
     pub fn orphans(

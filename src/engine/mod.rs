@@ -8,13 +8,14 @@
 mod counting;
 mod drift;
 mod fused;
+mod key_hash;
 mod source;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, RecordBatch};
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::common::{JoinType, ScalarValue};
 use datafusion::dataframe::DataFrame;
@@ -32,6 +33,7 @@ pub use counting::ScanCounts;
 pub use source::SourceError;
 
 const COUNT: &str = "__probity_n";
+const HASH: &str = "__probity_hash";
 
 /// How the engine is set up.
 #[derive(Debug, Clone, Default)]
@@ -95,17 +97,14 @@ impl Engine {
         metric: &GroupedMetric,
     ) -> Result<DataFrame, DataFusionError> {
         match metric {
-            GroupedMetric::Duplicates { keys, scope } => {
-                let n = col(COUNT);
-                self.key_counts(&plan.dataset, keys, scope.clone()).await?.aggregate(
-                    vec![],
-                    vec![
-                        count(lit(1i64)).alias("distinct_keys"),
-                        sum(n.clone()).alias("rows"),
-                        count(lit(1i64)).filter(n.clone().gt(lit(1i64))).build()?.alias("duplicate_keys"),
-                        sum(n.clone()).filter(n.gt(lit(1i64))).build()?.alias("duplicate_rows"),
-                    ],
-                )
+            GroupedMetric::Duplicates { keys, scope, mostly_distinct } => {
+                let scope = scope.clone();
+                let counts = if *mostly_distinct && self.hashes_pay(&plan.dataset, keys).await? {
+                    self.hash_counts(&plan.dataset, keys, scope).await?
+                } else {
+                    self.key_counts(&plan.dataset, keys, scope).await?
+                };
+                duplicate_stats(counts)
             }
             GroupedMetric::Orphans { .. } => {
                 self.orphans(&plan.dataset, metric).await?.aggregate(vec![], vec![count(lit(1i64)).alias("orphans")])
@@ -129,6 +128,22 @@ impl Engine {
         }
     }
 
+    /// `SELECT * FROM t WHERE scope AND keys NOT NULL`, and the keys.
+    async fn keyed_rows(
+        &self,
+        dataset: &str,
+        keys: &[String],
+        scope: Option<Expr>,
+    ) -> Result<(DataFrame, Vec<Expr>), DataFusionError> {
+        let key_exprs: Vec<Expr> = keys.iter().map(|k| ident(k)).collect();
+        let present = key_exprs.iter().cloned().map(Expr::is_not_null).reduce(Expr::and);
+        let mut df = self.ctx.table(dataset).await?;
+        if let Some(p) = and_opt(scope, present) {
+            df = df.filter(p)?;
+        }
+        Ok((df, key_exprs))
+    }
+
     /// `SELECT keys, count(*) FROM t WHERE scope AND keys NOT NULL GROUP BY keys`
     async fn key_counts(
         &self,
@@ -136,25 +151,85 @@ impl Engine {
         keys: &[String],
         scope: Option<Expr>,
     ) -> Result<DataFrame, DataFusionError> {
-        let key_exprs: Vec<Expr> = keys.iter().map(|k| ident(k)).collect();
-        let present = key_exprs.iter().cloned().map(Expr::is_not_null).reduce(Expr::and);
-        let mut df = self.ctx.table(dataset).await?;
-        if let Some(p) = and_opt(scope, present) {
-            df = df.filter(p)?;
-        }
-        let df = df.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])?;
+        let (df, key_exprs) = self.keyed_rows(dataset, keys, scope).await?;
+        Ok(self.spill_safe(df.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])?))
+    }
+
+    /// [`Self::key_counts`] with the keys' hash ([`key_hash`]) in place of the keys.
+    async fn hash_counts(
+        &self,
+        dataset: &str,
+        keys: &[String],
+        scope: Option<Expr>,
+    ) -> Result<DataFrame, DataFusionError> {
+        let (df, key_exprs) = self.keyed_rows(dataset, keys, scope).await?;
+        let hash = key_hash::expr(key_exprs).alias(HASH);
+        Ok(self.spill_safe(df.aggregate(vec![hash], vec![count(lit(1i64)).alias(COUNT)])?))
+    }
+
+    /// [`Self::key_counts`] of only the rows whose keys' hash occurs more than once.
+    async fn repeated_hash_key_counts(
+        &self,
+        dataset: &str,
+        keys: &[String],
+        scope: Option<Expr>,
+    ) -> Result<DataFrame, DataFusionError> {
+        const REPEATED: &str = "__probity_repeated";
+        let repeated = self.hash_counts(dataset, keys, scope.clone()).await?;
+        let repeated = repeated.filter(col(COUNT).gt(lit(1i64)))?.select(vec![col(HASH).alias(REPEATED)])?;
+        let (df, key_exprs) = self.keyed_rows(dataset, keys, scope).await?;
+        let mut shown = key_exprs.clone();
+        shown.push(key_hash::expr(key_exprs.clone()).alias(HASH));
+        let rows = df.select(shown)?.join(repeated, JoinType::LeftSemi, &[HASH], &[REPEATED], None)?;
+        Ok(self.spill_safe(rows.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])?))
+    }
+
+    /// Whether grouping hashes of `keys` saves memory ([`key_hash::pays`]).
+    async fn hashes_pay(&self, dataset: &str, keys: &[String]) -> Result<bool, DataFusionError> {
+        let schema = self.ctx.table(dataset).await?.schema().as_arrow().clone();
+        let types: Vec<DataType> =
+            keys.iter().map(|k| schema.field_with_name(k).map(|f| f.data_type().clone())).collect::<Result<_, _>>()?;
+        Ok(key_hash::pays(&types))
+    }
+
+    /// Under a bounded pool, `df`'s final grouping runs in one partition,
+    /// fed through a plain coalesce instead of a hash repartition. A
+    /// repartition that spills can deadlock in DataFusion 55.2 when two of
+    /// its inputs spill at once (apache/datafusion#24883, fixed after 55.2):
+    /// queries hung with every thread parked. One partition also gives its
+    /// table the whole pool instead of half each.
+    fn spill_safe(&self, df: DataFrame) -> DataFrame {
         if !self.bounded {
-            return Ok(df);
+            return df;
         }
-        // With a bounded pool, the final grouping runs in one partition, fed
-        // through a plain coalesce instead of a hash repartition. A
-        // repartition that spills can deadlock in DataFusion 55.2 when two of
-        // its inputs spill at once (apache/datafusion#24883, fixed after
-        // 55.2): the query hung with every thread parked. One partition also
-        // gives its table the whole pool instead of half each.
         let (mut state, plan) = df.into_parts();
         state.config_mut().options_mut().optimizer.repartition_aggregations = false;
-        Ok(DataFrame::new(state, plan))
+        DataFrame::new(state, plan)
+    }
+
+    /// Exact duplicate counts when grouping hashes found repeated hashes:
+    /// the rows with those hashes are grouped by their keys.
+    async fn settle_repeated_hashes(
+        &self,
+        dataset: &str,
+        metric: &GroupedMetric,
+        by_hash: DuplicateStats,
+    ) -> Result<DuplicateStats, DataFusionError> {
+        let GroupedMetric::Duplicates { keys, scope, .. } = metric else {
+            return Err(DataFusionError::Internal("not a duplicates metric".into()));
+        };
+        if by_hash.duplicate_keys == 0 || !self.hashes_pay(dataset, keys).await? {
+            return Ok(by_hash);
+        }
+        let counts = self.repeated_hash_key_counts(dataset, keys, scope.clone()).await?;
+        let exact = stats_row(&duplicate_stats(counts)?.collect().await?)?;
+        Ok(DuplicateStats {
+            rows: by_hash.rows,
+            // Hashes seen once are keys seen once; the others were counted exactly.
+            distinct_keys: by_hash.distinct_keys - by_hash.duplicate_keys + exact.distinct_keys,
+            duplicate_keys: exact.duplicate_keys,
+            duplicate_rows: exact.duplicate_rows,
+        })
     }
 
     /// Rows of `column` (non-null, in scope) with no equal value in the target.
@@ -191,19 +266,16 @@ impl Engine {
             if matches!(g, GroupedMetric::Table { .. }) {
                 return Ok(Some(MetricValue::Table(batches)));
             }
-            let batch = single_row(&batches)?;
-            let get = |i: usize| -> Result<u64, DataFusionError> {
-                let v = ScalarValue::try_from_array(batch.column(i), 0)?;
-                Ok(crate::checks::scalar_f64(&v).map_or(0, |f| f as u64))
-            };
             Ok::<_, DataFusionError>(Some(match g {
-                GroupedMetric::Duplicates { .. } => MetricValue::Duplicates(DuplicateStats {
-                    distinct_keys: get(0)?,
-                    rows: get(1)?,
-                    duplicate_keys: get(2)?,
-                    duplicate_rows: get(3)?,
-                }),
-                GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: get(0)? },
+                GroupedMetric::Duplicates { mostly_distinct, .. } => {
+                    let stats = stats_row(&batches)?;
+                    if *mostly_distinct {
+                        MetricValue::Duplicates(self.settle_repeated_hashes(&plan.dataset, g, stats).await?)
+                    } else {
+                        MetricValue::Duplicates(stats)
+                    }
+                }
+                GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: count_at(single_row(&batches)?, 0)? },
                 _ => unreachable!("returned above"),
             }))
         }));
@@ -300,6 +372,37 @@ impl Engine {
     pub fn reset_scan_counts(&self) {
         self.scans.reset();
     }
+}
+
+/// `[distinct keys, rows, duplicate keys, duplicate rows]` from key (or hash) counts.
+fn duplicate_stats(counts: DataFrame) -> Result<DataFrame, DataFusionError> {
+    let n = col(COUNT);
+    counts.aggregate(
+        vec![],
+        vec![
+            count(lit(1i64)).alias("distinct_keys"),
+            sum(n.clone()).alias("rows"),
+            count(lit(1i64)).filter(n.clone().gt(lit(1i64))).build()?.alias("duplicate_keys"),
+            sum(n.clone()).filter(n.gt(lit(1i64))).build()?.alias("duplicate_rows"),
+        ],
+    )
+}
+
+/// The row of [`duplicate_stats`].
+fn stats_row(batches: &[RecordBatch]) -> Result<DuplicateStats, DataFusionError> {
+    let batch = single_row(batches)?;
+    Ok(DuplicateStats {
+        distinct_keys: count_at(batch, 0)?,
+        rows: count_at(batch, 1)?,
+        duplicate_keys: count_at(batch, 2)?,
+        duplicate_rows: count_at(batch, 3)?,
+    })
+}
+
+/// Column `i` of a one-row batch as a count (0 for null).
+fn count_at(batch: &RecordBatch, i: usize) -> Result<u64, DataFusionError> {
+    let v = ScalarValue::try_from_array(batch.column(i), 0)?;
+    Ok(crate::checks::scalar_f64(&v).map_or(0, |f| f as u64))
 }
 
 /// A column reference that is taken literally, whatever its name.
