@@ -152,7 +152,7 @@ impl Engine {
         scope: Option<Expr>,
     ) -> Result<DataFrame, DataFusionError> {
         let (df, key_exprs) = self.keyed_rows(dataset, keys, scope).await?;
-        Ok(self.spill_safe(df.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])?))
+        self.counts_by(df, key_exprs)
     }
 
     /// [`Self::key_counts`] with the keys' hash ([`key_hash`]) in place of the keys.
@@ -163,8 +163,7 @@ impl Engine {
         scope: Option<Expr>,
     ) -> Result<DataFrame, DataFusionError> {
         let (df, key_exprs) = self.keyed_rows(dataset, keys, scope).await?;
-        let hash = key_hash::expr(key_exprs).alias(HASH);
-        Ok(self.spill_safe(df.aggregate(vec![hash], vec![count(lit(1i64)).alias(COUNT)])?))
+        self.counts_by(df, vec![key_hash::expr(key_exprs).alias(HASH)])
     }
 
     /// [`Self::key_counts`] of only the rows whose keys' hash occurs more than once.
@@ -181,7 +180,12 @@ impl Engine {
         let mut shown = key_exprs.clone();
         shown.push(key_hash::expr(key_exprs.clone()).alias(HASH));
         let rows = df.select(shown)?.join(repeated, JoinType::LeftSemi, &[HASH], &[REPEATED], None)?;
-        Ok(self.spill_safe(rows.aggregate(key_exprs, vec![count(lit(1i64)).alias(COUNT)])?))
+        self.counts_by(rows, key_exprs)
+    }
+
+    /// `SELECT group, count(*) FROM df GROUP BY group`, safe to spill.
+    fn counts_by(&self, df: DataFrame, group: Vec<Expr>) -> Result<DataFrame, DataFusionError> {
+        Ok(self.spill_safe(df.aggregate(group, vec![count(lit(1i64)).alias(COUNT)])?))
     }
 
     /// Whether grouping hashes of `keys` saves memory ([`key_hash::pays`]).
