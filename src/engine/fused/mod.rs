@@ -4,10 +4,11 @@
 //! Checks ask for plain aggregate expressions ([`DatasetPlan::scalars`]).
 //! Two families are costly per expression and are computed together instead:
 //!
-//! - counts of rows where a predicate on one column holds
-//!   (`count(*) FILTER (WHERE p(x))`) go, per column, into one
-//!   [`predicates`] aggregate, which evaluates them once per distinct value
-//!   when the column has few values;
+//! - counts of rows where a predicate holds, fails or is known
+//!   (`count(*) FILTER (WHERE p)`, `count(*) FILTER (WHERE NOT p)`,
+//!   `count(p)`) go, per set of columns `p` reads, into one [`predicates`]
+//!   aggregate, which evaluates each predicate once for all three, and once
+//!   per distinct value when it reads one column with few values;
 //! - approximate quantiles of one column (`approx_percentile_cont`,
 //!   `approx_median`) share one t-digest ([`quantiles`]), which sorts each
 //!   batch with a radix sort (one quantile alone goes there too);
@@ -34,15 +35,15 @@ use datafusion::logical_expr::{Expr, ExprSchemable};
 
 use crate::compile::{DatasetPlan, MetricValue};
 use moments::Moment;
-use predicates::Predicates;
+use predicates::{Kind, Predicates};
 
 /// Where a requested metric's value comes from.
 #[derive(Debug, Clone)]
 enum From {
     /// Column `agg` of the result.
     Direct { agg: usize },
-    /// Item `item` of a [`predicates`] aggregate's counts.
-    Predicate { agg: usize, item: usize },
+    /// A count of predicate `test` of a [`predicates`] aggregate.
+    Predicate { agg: usize, test: usize, kind: Kind },
     /// Item `item` of a [`quantiles`] aggregate, cast to the type asked for.
     Quantile { agg: usize, item: usize, as_type: DataType },
     /// A statistic of a [`moments`] aggregate.
@@ -57,18 +58,36 @@ pub struct FusedScan {
     from: Vec<From>,
 }
 
-/// `count(*) FILTER (WHERE p)` with `p` on one countable column: `(column, p)`.
-fn predicate_count<'a>(e: &'a Expr, schema: &DFSchema) -> Option<(String, &'a Expr)> {
+/// A count of a predicate's rows, `(columns, p, kind)`: `count(*) FILTER
+/// (WHERE p)` (rows where `p` is true; where `q` is false when `p` is
+/// `NOT q`) or `count(p)` (where `p` is not null), `p` a boolean expression
+/// of `columns` (sorted): one countable column, or several of any type.
+fn predicate_count<'a>(e: &'a Expr, schema: &DFSchema) -> Option<(Vec<String>, &'a Expr, Kind)> {
     let Expr::AggregateFunction(AggregateFunction { func, params }) = e else { return None };
-    let counts_rows = matches!(params.args.as_slice(), [Expr::Literal(ScalarValue::Int64(Some(1)), _)]);
-    if func.name() != "count" || !counts_rows || params.distinct || !params.order_by.is_empty() {
+    if func.name() != "count" || params.distinct || !params.order_by.is_empty() {
         return None;
     }
-    let p = params.filter.as_deref()?;
-    let columns = p.column_refs();
-    let [column] = columns.iter().collect::<Vec<_>>()[..] else { return None };
-    let field = schema.field_with_unqualified_name(&column.name).ok()?;
-    (predicates::countable(field.data_type()) && !p.is_volatile()).then(|| (column.name.clone(), p))
+    let boolean = |p: &Expr| p.get_type(schema).is_ok_and(|t| t == DataType::Boolean);
+    let counts_rows = |args: &[Expr]| matches!(args, [Expr::Literal(ScalarValue::Int64(Some(1)), _)]);
+    let (p, kind) = match (params.args.as_slice(), params.filter.as_deref()) {
+        (args, Some(Expr::Not(q))) if counts_rows(args) && boolean(q) => (q.as_ref(), Kind::False),
+        (args, Some(p)) if counts_rows(args) => (p, Kind::True),
+        ([p], None) if !matches!(p, Expr::Column(_) | Expr::Literal(..)) && boolean(p) => (p, Kind::Known),
+        _ => return None,
+    };
+    if p.is_volatile() {
+        return None;
+    }
+    let mut columns: Vec<String> = p.column_refs().iter().map(|c| c.name.clone()).collect();
+    columns.sort();
+    columns.dedup();
+    let field = |c: &String| schema.field_with_unqualified_name(c).ok();
+    let fits = match columns.as_slice() {
+        [] => false,
+        [c] => field(c).is_some_and(|f| predicates::countable(f.data_type())),
+        _ => columns.iter().all(|c| field(c).is_some()),
+    };
+    fits.then_some((columns, p, kind))
 }
 
 /// An unfiltered approximate quantile: `(value, q)`.
@@ -120,30 +139,44 @@ impl FusedScan {
         let mut from: Vec<Option<From>> = vec![None; n];
         let mut aggs = Vec::new();
 
-        let counts =
-            plan.scalars.iter().enumerate().filter_map(|(i, e)| predicate_count(e, schema).map(|(c, p)| (c, (i, p))));
-        for (column, members) in group(counts) {
-            let t = schema.field_with_unqualified_name(&column)?.data_type().clone();
-            let one = predicates::column_schema(&column, &t);
-            let one_df = DFSchema::try_from(Arc::clone(&one))?;
-            let mut logical = Vec::new();
+        let counts = plan
+            .scalars
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| predicate_count(e, schema).map(|(columns, p, kind)| (columns, (i, p, kind))));
+        for (columns, members) in group(counts) {
+            let types = columns
+                .iter()
+                .map(|c| Ok(schema.field_with_unqualified_name(c)?.data_type().clone()))
+                .collect::<Result<Vec<_>>>()?;
+            let only = predicates::columns_schema(columns.iter().map(String::as_str).zip(&types));
+            let only_df = DFSchema::try_from(Arc::clone(&only))?;
+            let mut logical: Vec<Expr> = Vec::new();
             let mut physical = Vec::new();
-            let mut metrics = Vec::new();
-            for (i, p) in members {
-                // A predicate the planner cannot take alone stays as written.
-                if let Ok(phys) = state.create_physical_expr(p.clone(), &one_df) {
-                    logical.push(p.clone());
-                    physical.push(phys);
-                    metrics.push(i);
-                }
+            let mut items = Vec::new();
+            for (i, p, kind) in members {
+                let test = match logical.iter().position(|l| l == p) {
+                    Some(test) => test,
+                    // A predicate the planner cannot take alone stays as written.
+                    None => match state.create_physical_expr(p.clone(), &only_df) {
+                        Ok(phys) => {
+                            logical.push(p.clone());
+                            physical.push(phys);
+                            logical.len() - 1
+                        }
+                        Err(_) => continue,
+                    },
+                };
+                items.push((i, test, kind));
             }
-            if metrics.is_empty() {
+            if items.is_empty() {
                 continue;
             }
             let agg = aggs.len();
-            aggs.push(Predicates::new(&column, one, logical, physical).expr().alias(format!("p{agg}_{column}")));
-            for (item, i) in metrics.into_iter().enumerate() {
-                from[i] = Some(From::Predicate { agg, item });
+            let name = format!("p{agg}_{}", columns.join("_"));
+            aggs.push(Predicates::new(columns, only, logical, physical).expr().alias(name));
+            for (i, test, kind) in items {
+                from[i] = Some(From::Predicate { agg, test, kind });
             }
         }
 
@@ -193,7 +226,7 @@ impl FusedScan {
             .map(|f| {
                 let v = match f {
                     From::Direct { agg } => ScalarValue::try_from_array(batch.column(*agg), 0)?,
-                    From::Predicate { agg, item } => predicates::count_at(batch.column(*agg), *item)?,
+                    From::Predicate { agg, test, kind } => predicates::count_at(batch.column(*agg), *test, *kind)?,
                     From::Quantile { agg, item, as_type } => {
                         let q = quantiles::quantile_at(batch.column(*agg), *item)?;
                         if q.data_type() == *as_type { q } else { q.cast_to(as_type)? }
@@ -285,10 +318,26 @@ mod tests {
             col("many").is_null().or(col("many").gt(lit(80_000i64))),
             not(col("g").gt_eq(lit(0.0)).and(col("g").lt_eq(lit(5000.0)))),
             col("g").lt(lit(0.0)),
-            // Two columns: stays as written.
+            // Two columns, each predicate asked for as true, false and known below.
             col("few").gt(col("many")),
+            not(col("few").gt(col("many"))),
+            not(character_length(word()).lt(few())),
+            // False on one column: NOT of a predicate counted with the others.
+            not(few().gt(lit(1))),
+            not(col("g").lt(lit(100.0))),
         ];
         let mut exprs: Vec<Expr> = counts.into_iter().map(|p| count_rows(Some(p))).collect();
+        // Known: rows where the predicate is not null.
+        for p in [
+            col("few").gt(col("many")),
+            character_length(word()).lt(few()),
+            few().gt(lit(1)),
+            col("g").lt(lit(100.0)),
+            col("g").gt(lit(ScalarValue::Float64(None))), // never known
+            col("name").like(lit("user1%")),
+        ] {
+            exprs.push(count(p));
+        }
         exprs.push(count(col("word")));
         exprs.push(sum(col("many")));
         for q in [0.05, 0.5, 0.95] {
@@ -354,8 +403,8 @@ mod tests {
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                 assert!(close(g, e), "{rows} rows, `{}`: {g:?} vs {e:?}", plan.scalars[i]);
             }
-            // 6 predicate columns, 3 quantile groups, 3 moments, and 5 as written (rows among them).
-            assert_eq!(aggs, 6 + 3 + 3 + 5, "{rows} rows");
+            // 8 predicate groups (6 columns, 2 pairs), 3 quantile groups, 3 moments, and 4 as written.
+            assert_eq!(aggs, 8 + 3 + 3 + 4, "{rows} rows");
         }
     }
 }

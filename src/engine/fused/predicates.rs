@@ -1,5 +1,5 @@
-//! `probity_predicates(column)`: for several row predicates on one column,
-//! how many rows each holds on, in one aggregate.
+//! `probity_predicates(columns)`: for several row predicates on the same
+//! columns, how many rows each is true and false on, in one aggregate.
 //!
 //! Value checks (`in_set`, `regex`, `length`, `between`, `missing` with
 //! placeholder values, single-column `condition`s) count the rows where a
@@ -17,6 +17,11 @@
 //! the start, and most batches are then settled from their range. The counts are exact either way; only the cost
 //! differs. Nulls are counted as one more value, so a predicate that holds on
 //! null (`x IS NULL`) is counted as it would be row by row.
+//!
+//! Predicates on two or more columns (`condition: amount <= income * 10`)
+//! are evaluated per batch. They gain too: a check asks for both the rows
+//! where its predicate is known and where it is false, and each predicate is
+//! evaluated once for both, without the copy of the batch a FILTER makes.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -51,10 +56,10 @@ pub fn countable(t: &DataType) -> bool {
         || (t.is_primitive() && t.primitive_width().is_some_and(|w| w <= 16))
 }
 
-/// The predicates of one column, planned against a schema of that column alone.
+/// The predicates of some columns, planned against a schema of those columns alone.
 #[derive(Debug, Clone)]
 pub struct Predicates {
-    column: String,
+    columns: Vec<String>,
     schema: SchemaRef,
     /// As written (for equality, hashing and plans).
     logical: Vec<Expr>,
@@ -65,46 +70,108 @@ pub struct Predicates {
 }
 
 impl Predicates {
-    /// `physical[i]` must be `logical[i]` planned against `schema` (the column alone).
-    pub fn new(column: &str, schema: SchemaRef, logical: Vec<Expr>, physical: Vec<Arc<dyn PhysicalExpr>>) -> Self {
-        let orderable = schema.field(0).data_type().is_primitive();
+    /// `physical[i]` must be `logical[i]` planned against `schema` (the
+    /// columns alone, in the order of `columns`).
+    pub fn new(
+        columns: Vec<String>,
+        schema: SchemaRef,
+        logical: Vec<Expr>,
+        physical: Vec<Arc<dyn PhysicalExpr>>,
+    ) -> Self {
+        let orderable = columns.len() == 1 && schema.field(0).data_type().is_primitive();
         let ranged = physical.iter().map(|p| if orderable { range_atoms(p) } else { None }).collect();
-        Self { column: column.to_string(), schema, logical, physical, ranged }
+        Self { columns, schema, logical, physical, ranged }
     }
 
-    /// The aggregate expression: a list of counts, one per predicate.
+    /// The aggregate expression: a list of two counts per predicate, the
+    /// rows where it is true and where it is false (see [`count_at`]).
     pub fn expr(self) -> Expr {
-        let column = self.column.clone();
-        AggregateUDF::from(PredicatesUdaf { predicates: self, signature: Signature::any(1, Volatility::Immutable) })
-            .call(vec![ident(&column)])
+        let args = self.columns.iter().map(|c| ident(c)).collect::<Vec<_>>();
+        let signature = Signature::any(args.len(), Volatility::Immutable);
+        AggregateUDF::from(PredicatesUdaf { predicates: self, signature }).call(args)
     }
 
-    /// Rows of `values` where each predicate holds, each value weighted by
-    /// `weights` (1 per row when `None`), added to `counts`.
-    fn count(&self, values: &ArrayRef, weights: Option<&[u64]>, counts: &mut [u64]) -> Result<()> {
-        if values.is_empty() {
+    /// Rows of `columns` where each predicate is true and false, each row
+    /// weighted by `weights` (1 when `None`), added to `counts`.
+    fn count(&self, columns: &[ArrayRef], weights: Option<&[u64]>, counts: &mut [Counts]) -> Result<()> {
+        if columns[0].is_empty() {
             return Ok(());
         }
-        let batch = RecordBatch::try_new(Arc::clone(&self.schema), vec![Arc::clone(values)])?;
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), columns.to_vec())?;
         for (p, count) in self.physical.iter().zip(counts.iter_mut()) {
             let result = p.evaluate(&batch)?.into_array(batch.num_rows())?;
             let holds = result
                 .as_boolean_opt()
                 .ok_or_else(|| DataFusionError::Internal(format!("predicate `{p}` is not boolean")))?;
-            *count += match weights {
-                None => holds.true_count() as u64,
-                Some(w) => (0..holds.len()).filter(|&i| holds.is_valid(i) && holds.value(i)).map(|i| w[i]).sum(),
-            };
+            match weights {
+                None => {
+                    let t = holds.true_count() as u64;
+                    count.true_ += t;
+                    count.false_ += (holds.len() - holds.null_count()) as u64 - t;
+                }
+                Some(w) => {
+                    for i in (0..holds.len()).filter(|&i| holds.is_valid(i)) {
+                        if holds.value(i) { count.true_ += w[i] } else { count.false_ += w[i] }
+                    }
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// The rows where a predicate is true and where it is false (the rest: null).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    true_: u64,
+    false_: u64,
+}
+
+impl Counts {
+    /// Adds `n` rows on which the predicate is `value`.
+    fn add(&mut self, value: Truth, n: u64) {
+        match value {
+            Truth::True => self.true_ += n,
+            Truth::False => self.false_ += n,
+            Truth::Unknown => {}
+        }
+    }
+}
+
+/// A predicate's value: SQL's three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+impl Truth {
+    fn of(value: Option<bool>) -> Self {
+        match value {
+            Some(true) => Self::True,
+            Some(false) => Self::False,
+            None => Self::Unknown,
+        }
+    }
+}
+
+/// What a requested count counts of a predicate's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Rows where it is true (`count(*) FILTER (WHERE p)`).
+    True,
+    /// Rows where it is false (`count(*) FILTER (WHERE NOT p)`).
+    False,
+    /// Rows where it is not null (`count(p)`).
+    Known,
 }
 
 impl Predicates {
     /// Predicate `i` alone.
     fn only(&self, i: usize) -> Self {
         Self {
-            column: self.column.clone(),
+            columns: self.columns.clone(),
             schema: Arc::clone(&self.schema),
             logical: vec![self.logical[i].clone()],
             physical: vec![Arc::clone(&self.physical[i])],
@@ -160,9 +227,10 @@ fn is_value(e: &Arc<dyn PhysicalExpr>) -> bool {
         || e.downcast_ref::<TryCastExpr>().is_some_and(|c| numeric_cast(c.expr(), c.cast_type()))
 }
 
-/// Whether `p` holds on every non-null value of a batch whose smallest and
-/// largest values are the two rows of `range`; `None` when that is not settled.
-fn settled(p: &Arc<dyn PhysicalExpr>, atoms: &[Arc<dyn PhysicalExpr>], range: &RecordBatch) -> Result<Option<bool>> {
+/// The value of `p` (true, false or null) on every non-null value of a batch
+/// whose smallest and largest values are the two rows of `range`; `None`
+/// when that is not settled.
+fn settled(p: &Arc<dyn PhysicalExpr>, atoms: &[Arc<dyn PhysicalExpr>], range: &RecordBatch) -> Result<Option<Truth>> {
     let at_ends = |e: &Arc<dyn PhysicalExpr>| -> Result<Option<bool>> {
         let result = e.evaluate(range)?.into_array(2)?;
         let Some(b) = result.as_boolean_opt() else { return Ok(None) };
@@ -175,7 +243,7 @@ fn settled(p: &Arc<dyn PhysicalExpr>, atoms: &[Arc<dyn PhysicalExpr>], range: &R
     }
     // Every comparison is constant over the range, so `p` is: its value at either end.
     let result = p.evaluate(range)?.into_array(2)?;
-    Ok(result.as_boolean_opt().map(|b| b.is_valid(0) && b.value(0)))
+    Ok(result.as_boolean_opt().map(|b| Truth::of(b.is_valid(0).then(|| b.value(0)))))
 }
 
 /// The smallest and largest non-null values of a primitive array, in Arrow's
@@ -203,7 +271,7 @@ fn bounds(array: &ArrayRef) -> Option<ArrayRef> {
 
 impl PartialEq for Predicates {
     fn eq(&self, other: &Self) -> bool {
-        self.column == other.column && self.logical == other.logical && self.schema == other.schema
+        self.columns == other.columns && self.logical == other.logical && self.schema == other.schema
     }
 }
 
@@ -211,7 +279,7 @@ impl Eq for Predicates {}
 
 impl Hash for Predicates {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.column.hash(state);
+        self.columns.hash(state);
         self.logical.hash(state);
     }
 }
@@ -322,25 +390,27 @@ impl Values {
     }
 }
 
-/// Counts per predicate, by value while the column has few values.
+/// Counts per predicate, by value while a single column has few values.
 #[derive(Debug)]
 pub struct PredicateAccumulator {
     predicates: Predicates,
-    counts: Vec<u64>,
+    counts: Vec<Counts>,
     /// `None` once the partition has seen more values than it counts, or
-    /// from the start when counting would not pay.
+    /// from the start when counting would not pay (or there are two columns
+    /// or more).
     values: Option<Values>,
     nulls: u64,
-    /// Per predicate, whether it holds on null (empty until needed).
-    on_null: Vec<bool>,
+    /// Per predicate, its value on null (empty until needed; one column only).
+    on_null: Vec<Truth>,
 }
 
 impl PredicateAccumulator {
     fn new(predicates: Predicates) -> Self {
         let t = predicates.schema.field(0).data_type().clone();
-        let counts = vec![0; predicates.physical.len()];
+        let counts = vec![Counts::default(); predicates.physical.len()];
         let all_ranges = predicates.ranged.iter().all(Option::is_some);
-        let values = (!all_ranges).then(|| Values::new(&t));
+        let one_column = predicates.columns.len() == 1;
+        let values = (one_column && !all_ranges).then(|| Values::new(&t));
         Self { predicates, counts, values, nulls: 0, on_null: Vec::new() }
     }
 
@@ -349,27 +419,33 @@ impl PredicateAccumulator {
         let t = self.predicates.schema.field(0).data_type().clone();
         if let Some(values) = &mut self.values {
             let (array, weights) = values.take(&t)?;
-            self.predicates.count(&array, Some(&weights), &mut self.counts)?;
+            self.predicates.count(&[array], Some(&weights), &mut self.counts)?;
         }
         if self.nulls > 0 {
             let null = new_null_array(&t, 1);
-            self.predicates.count(&null, Some(&[self.nulls]), &mut self.counts)?;
+            self.predicates.count(&[null], Some(&[self.nulls]), &mut self.counts)?;
             self.nulls = 0;
         }
         Ok(())
     }
 
-    /// Counts a batch row by row, except the predicates its range settles.
-    fn count_rows(&mut self, array: &ArrayRef) -> Result<()> {
+    /// Counts a batch row by row, except the predicates its range settles
+    /// (one column only).
+    fn count_rows(&mut self, columns: &[ArrayRef]) -> Result<()> {
+        let p = &self.predicates;
+        let range = match columns {
+            [array] if p.ranged.iter().any(Option::is_some) => bounds(array),
+            _ => None,
+        };
+        let Some(range) = range else {
+            return p.count(columns, None, &mut self.counts);
+        };
+        let array = &columns[0];
         let nulls = array.null_count() as u64;
         if nulls > 0 {
             self.find_on_null()?;
         }
         let p = &self.predicates;
-        let range = if p.ranged.iter().any(Option::is_some) { bounds(array) } else { None };
-        let Some(range) = range else {
-            return p.count(array, None, &mut self.counts);
-        };
         let range = RecordBatch::try_new(Arc::clone(&p.schema), vec![range])?;
         let present = array.len() as u64 - nulls;
         for i in 0..p.physical.len() {
@@ -377,36 +453,33 @@ impl PredicateAccumulator {
                 Some(atoms) => settled(&p.physical[i], atoms, &range)?,
                 None => None,
             };
-            let Some(holds) = settled else {
-                let mut one = [0];
-                p.only(i).count(array, None, &mut one)?;
-                self.counts[i] += one[0];
+            let Some(value) = settled else {
+                p.only(i).count(columns, None, std::slice::from_mut(&mut self.counts[i]))?;
                 continue;
             };
-            if holds {
-                self.counts[i] += present;
-            }
-            if nulls > 0 && self.on_null[i] {
-                self.counts[i] += nulls;
+            self.counts[i].add(value, present);
+            if nulls > 0 {
+                self.counts[i].add(self.on_null[i], nulls);
             }
         }
         Ok(())
     }
 
-    /// Finds whether each predicate holds on a null value (once).
+    /// Finds each predicate's value on a null value (once).
     fn find_on_null(&mut self) -> Result<()> {
         if self.on_null.is_empty() {
             let t = self.predicates.schema.field(0).data_type().clone();
-            let mut counts = vec![0; self.counts.len()];
-            self.predicates.count(&new_null_array(&t, 1), None, &mut counts)?;
-            self.on_null = counts.into_iter().map(|n| n > 0).collect();
+            let mut counts = vec![Counts::default(); self.counts.len()];
+            self.predicates.count(&[new_null_array(&t, 1)], None, &mut counts)?;
+            self.on_null = counts.iter().map(|c| Truth::of((c.true_ + c.false_ > 0).then_some(c.true_ > 0))).collect();
         }
         Ok(())
     }
 
     fn result(&mut self) -> Result<ScalarValue> {
         self.settle()?;
-        let counts: Int64Array = self.counts.iter().map(|&n| Some(i64::try_from(n).unwrap_or(i64::MAX))).collect();
+        let as_i64 = |n: u64| Some(i64::try_from(n).unwrap_or(i64::MAX));
+        let counts: Int64Array = self.counts.iter().flat_map(|c| [as_i64(c.true_), as_i64(c.false_)]).collect();
         let list = ListArray::new(
             Arc::new(Field::new_list_field(DataType::Int64, false)),
             datafusion::arrow::buffer::OffsetBuffer::from_lengths([counts.len()]),
@@ -419,10 +492,10 @@ impl PredicateAccumulator {
 
 impl Accumulator for PredicateAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let array = &values[0];
         let Some(counted) = &mut self.values else {
-            return self.count_rows(array);
+            return self.count_rows(values);
         };
+        let array = &values[0];
         counted.add(array)?;
         self.nulls += array.null_count() as u64;
         let limit = if matches!(counted, Values::Strings(_)) { MAX_STRINGS } else { MAX_FIXED };
@@ -439,11 +512,12 @@ impl Accumulator for PredicateAccumulator {
         for row in 0..lists.len() {
             let counts = lists.value(row);
             let counts = counts.as_primitive_opt::<Int64Type>().ok_or_else(unexpected)?;
-            if counts.len() != self.counts.len() {
+            if counts.len() != 2 * self.counts.len() {
                 return Err(unexpected());
             }
-            for (total, &n) in self.counts.iter_mut().zip(counts.values()) {
-                *total += n.max(0) as u64;
+            for (total, n) in self.counts.iter_mut().zip(counts.values().chunks_exact(2)) {
+                total.true_ += n[0].max(0) as u64;
+                total.false_ += n[1].max(0) as u64;
             }
         }
         Ok(())
@@ -463,21 +537,29 @@ impl Accumulator for PredicateAccumulator {
             Some(Values::Strings(s)) => s.size(),
             Some(Values::Fixed { counts, .. }) => counts.capacity() * (size_of::<(u128, u64)>() + 1) + 24 * 1024,
         };
-        size_of::<Self>() + self.counts.capacity() * 8 + values
+        size_of::<Self>() + self.counts.capacity() * size_of::<Counts>() + values
     }
 }
 
-/// Item `i` of a `probity_predicates` result.
-pub fn count_at(array: &dyn Array, i: usize) -> Result<ScalarValue> {
+/// The count of kind `kind` of predicate `i` in a `probity_predicates` result.
+pub fn count_at(array: &dyn Array, i: usize, kind: Kind) -> Result<ScalarValue> {
     let unexpected = || DataFusionError::Internal("a predicate count result has unexpected types".into());
     let list = array.as_list_opt::<i32>().ok_or_else(unexpected)?.value(0);
     let counts = list.as_primitive_opt::<Int64Type>().ok_or_else(unexpected)?;
-    (i < counts.len()).then(|| ScalarValue::Int64(Some(counts.value(i)))).ok_or_else(unexpected)
+    if 2 * i + 1 >= counts.len() {
+        return Err(unexpected());
+    }
+    let (t, f) = (counts.value(2 * i), counts.value(2 * i + 1));
+    Ok(ScalarValue::Int64(Some(match kind {
+        Kind::True => t,
+        Kind::False => f,
+        Kind::Known => t.saturating_add(f),
+    })))
 }
 
-/// A one-column schema for `column` of type `t`.
-pub fn column_schema(column: &str, t: &DataType) -> SchemaRef {
-    Arc::new(Schema::new(vec![Field::new(column, t.clone(), true)]))
+/// A schema of `columns`, each with its type.
+pub fn columns_schema<'a>(columns: impl IntoIterator<Item = (&'a str, &'a DataType)>) -> SchemaRef {
+    Arc::new(Schema::new(columns.into_iter().map(|(c, t)| Field::new(c, t.clone(), true)).collect::<Vec<_>>()))
 }
 
 #[cfg(test)]
@@ -491,7 +573,7 @@ mod tests {
     use super::*;
 
     fn physical(e: Expr) -> Arc<dyn PhysicalExpr> {
-        let schema = DFSchema::try_from(column_schema("x", &DataType::Float64)).unwrap();
+        let schema = DFSchema::try_from(columns_schema([("x", &DataType::Float64)])).unwrap();
         SessionContext::new().state().create_physical_expr(e, &schema).unwrap()
     }
 
@@ -511,20 +593,23 @@ mod tests {
             assert!(range_atoms(&physical(other.clone())).is_none(), "{other}");
         }
 
-        let schema = column_schema("x", &DataType::Float64);
+        let schema = columns_schema([("x", &DataType::Float64)]);
         let range = |lo: f64, hi: f64| {
             RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(Float64Array::from(vec![lo, hi]))]).unwrap()
         };
         let atoms = range_atoms(&between).unwrap();
-        assert_eq!(settled(&between, &atoms, &range(0.2, 0.9)).unwrap(), Some(false));
-        assert_eq!(settled(&between, &atoms, &range(1.5, 7.0)).unwrap(), Some(true));
+        assert_eq!(settled(&between, &atoms, &range(0.2, 0.9)).unwrap(), Some(Truth::False));
+        assert_eq!(settled(&between, &atoms, &range(1.5, 7.0)).unwrap(), Some(Truth::True));
         assert_eq!(settled(&between, &atoms, &range(0.5, 1.5)).unwrap(), None);
         // NaN sorts above every number, as Arrow compares: a NaN maximum is out of bounds.
         assert_eq!(settled(&between, &atoms, &range(0.5, f64::NAN)).unwrap(), None);
         // -0.0 sorts below 0.0 in the range, but DataFusion compares it as
         // 0.0: still monotone, and settled as a row would be.
         let negative = physical(x().lt(lit(0.0)));
-        assert_eq!(settled(&negative, &range_atoms(&negative).unwrap(), &range(-0.0, 2.0)).unwrap(), Some(false));
+        assert_eq!(
+            settled(&negative, &range_atoms(&negative).unwrap(), &range(-0.0, 2.0)).unwrap(),
+            Some(Truth::False)
+        );
     }
 
     #[test]
