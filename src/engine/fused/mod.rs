@@ -12,6 +12,8 @@
 //! - approximate quantiles of one column (`approx_percentile_cont`,
 //!   `approx_median`) share one t-digest ([`quantiles`]), which sorts each
 //!   batch with a radix sort (one quantile alone goes there too);
+//! - a column's `min` and `max` come from its [`predicates`] aggregate when
+//!   it has one (the ranges and counted values give them for free);
 //! - the variance and standard deviation of one column, and its mean when
 //!   one of those is asked for, come from one [`moments`] aggregate, which
 //!   summarises each batch in vectorised passes instead of per row.
@@ -46,6 +48,8 @@ enum From {
     Predicate { agg: usize, test: usize, kind: Kind },
     /// Item `item` of a [`quantiles`] aggregate, cast to the type asked for.
     Quantile { agg: usize, item: usize, as_type: DataType },
+    /// The smallest or largest value from a [`predicates`] aggregate.
+    Bound { agg: usize, max: bool },
     /// A statistic of a [`moments`] aggregate.
     Moment { agg: usize, moment: Moment },
 }
@@ -88,6 +92,20 @@ fn predicate_count<'a>(e: &'a Expr, schema: &DFSchema) -> Option<(Vec<String>, &
         _ => columns.iter().all(|c| field(c).is_some()),
     };
     fits.then_some((columns, p, kind))
+}
+
+/// An unfiltered `min` (false) or `max` (true) of a column: `(column, max)`.
+fn bound(e: &Expr) -> Option<(&str, bool)> {
+    let Expr::AggregateFunction(AggregateFunction { func, params }) = e else { return None };
+    if params.distinct || params.filter.is_some() || !params.order_by.is_empty() {
+        return None;
+    }
+    let [Expr::Column(c)] = params.args.as_slice() else { return None };
+    match func.name() {
+        "min" => Some((c.name.as_str(), false)),
+        "max" => Some((c.name.as_str(), true)),
+        _ => None,
+    }
 }
 
 /// An unfiltered approximate quantile: `(value, q)`.
@@ -174,7 +192,21 @@ impl FusedScan {
             }
             let agg = aggs.len();
             let name = format!("p{agg}_{}", columns.join("_"));
-            aggs.push(Predicates::new(columns, only, logical, physical).expr().alias(name));
+            // The column's `min` and `max` come with it when it is one column.
+            let bounds: Vec<(usize, bool)> = match columns.as_slice() {
+                [c] => (0..n).filter_map(|i| bound(&plan.scalars[i]).filter(|b| b.0 == c).map(|b| (i, b.1))).collect(),
+                _ => Vec::new(),
+            };
+            let mut predicates = Predicates::new(columns, only, logical, physical);
+            if !bounds.is_empty() {
+                predicates = predicates.with_bounds();
+            }
+            if predicates.has_bounds() {
+                for (i, max) in bounds {
+                    from[i] = Some(From::Bound { agg, max });
+                }
+            }
+            aggs.push(predicates.expr().alias(name));
             for (i, test, kind) in items {
                 from[i] = Some(From::Predicate { agg, test, kind });
             }
@@ -231,6 +263,7 @@ impl FusedScan {
                         let q = quantiles::quantile_at(batch.column(*agg), *item)?;
                         if q.data_type() == *as_type { q } else { q.cast_to(as_type)? }
                     }
+                    From::Bound { agg, max } => predicates::bound_at(batch.column(*agg), *max)?,
                     From::Moment { agg, moment } => moments::moment_at(batch.column(*agg), *moment)?,
                 };
                 Ok(MetricValue::Scalar(v))
@@ -245,7 +278,7 @@ mod tests {
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::functions::expr_fn::{character_length, regexp_like};
     use datafusion::functions_aggregate::expr_fn::{
-        approx_median, approx_percentile_cont, avg, count, stddev, stddev_pop, sum, var_pop, var_sample,
+        approx_median, approx_percentile_cont, avg, count, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
     };
     use datafusion::logical_expr::{col, lit, not};
     use datafusion::prelude::SessionContext;
@@ -351,6 +384,9 @@ mod tests {
             exprs.extend([avg(col(c)), var_sample(col(c)), stddev(col(c)), var_pop(col(c)), stddev_pop(col(c))]);
         }
         exprs.push(avg(col("g"))); // alone: as written
+        for c in ["many", "f", "few", "g", "word"] {
+            exprs.extend([min(col(c)), max(col(c))]); // `word`: strings, as written
+        }
         exprs
     }
 
@@ -403,8 +439,9 @@ mod tests {
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                 assert!(close(g, e), "{rows} rows, `{}`: {g:?} vs {e:?}", plan.scalars[i]);
             }
-            // 8 predicate groups (6 columns, 2 pairs), 3 quantile groups, 3 moments, and 4 as written.
-            assert_eq!(aggs, 8 + 3 + 3 + 4, "{rows} rows");
+            // 8 predicate groups (6 columns, 2 pairs), 3 quantile groups, 3 moments, and 6 as
+            // written (min and max of `word` among them).
+            assert_eq!(aggs, 8 + 3 + 3 + 6, "{rows} rows");
         }
     }
 }

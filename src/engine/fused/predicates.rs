@@ -27,10 +27,10 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayData, ArrayRef, AsArray, Int64Array, ListArray, RecordBatch, StringArray, new_null_array,
+    Array, ArrayData, ArrayRef, AsArray, Int64Array, ListArray, RecordBatch, StringArray, StructArray, new_null_array,
 };
 use datafusion::arrow::buffer::MutableBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, Schema, SchemaRef};
 use datafusion::common::{HashMap, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -67,6 +67,9 @@ pub struct Predicates {
     /// Per predicate, its comparisons when it can be settled from a batch's
     /// range (see [`range_atoms`]).
     ranged: Vec<Option<Vec<Arc<dyn PhysicalExpr>>>>,
+    /// Whether the result carries the column's smallest and largest values
+    /// (one primitive column only).
+    bounds: bool,
 }
 
 impl Predicates {
@@ -80,11 +83,27 @@ impl Predicates {
     ) -> Self {
         let orderable = columns.len() == 1 && schema.field(0).data_type().is_primitive();
         let ranged = physical.iter().map(|p| if orderable { range_atoms(p) } else { None }).collect();
-        Self { columns, schema, logical, physical, ranged }
+        Self { columns, schema, logical, physical, ranged, bounds: false }
     }
 
-    /// The aggregate expression: a list of two counts per predicate, the
-    /// rows where it is true and where it is false (see [`count_at`]).
+    /// Also finds the column's smallest and largest values, as `min` and
+    /// `max` do ([`bound_at`]); they come free from the ranges and the
+    /// counted values. Only a single column of numbers, dates or timestamps
+    /// has them ([`Self::has_bounds`]).
+    pub fn with_bounds(mut self) -> Self {
+        let t = self.schema.field(0).data_type();
+        let ordered = t.is_numeric() || matches!(t, DataType::Date32 | DataType::Date64 | DataType::Timestamp(..));
+        self.bounds = self.columns.len() == 1 && ordered;
+        self
+    }
+
+    pub fn has_bounds(&self) -> bool {
+        self.bounds
+    }
+
+    /// The aggregate expression: a struct of a list of two counts per
+    /// predicate, the rows where it is true and where it is false (see
+    /// [`count_at`]), and the column's bounds when asked for.
     pub fn expr(self) -> Expr {
         let args = self.columns.iter().map(|c| ident(c)).collect::<Vec<_>>();
         let signature = Signature::any(args.len(), Volatility::Immutable);
@@ -176,6 +195,7 @@ impl Predicates {
             logical: vec![self.logical[i].clone()],
             physical: vec![Arc::clone(&self.physical[i])],
             ranged: vec![None],
+            bounds: false,
         }
     }
 }
@@ -271,7 +291,10 @@ fn bounds(array: &ArrayRef) -> Option<ArrayRef> {
 
 impl PartialEq for Predicates {
     fn eq(&self, other: &Self) -> bool {
-        self.columns == other.columns && self.logical == other.logical && self.schema == other.schema
+        self.columns == other.columns
+            && self.logical == other.logical
+            && self.schema == other.schema
+            && self.bounds == other.bounds
     }
 }
 
@@ -280,6 +303,7 @@ impl Eq for Predicates {}
 impl Hash for Predicates {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.columns.hash(state);
+        self.bounds.hash(state);
         self.logical.hash(state);
     }
 }
@@ -294,6 +318,16 @@ fn counts_type() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Int64, false)))
 }
 
+/// The result's fields: the counts, and the smallest and largest values of
+/// the (first) column, of type `t` (null unless asked for).
+fn result_fields(t: &DataType) -> Fields {
+    Fields::from(vec![
+        Field::new("counts", counts_type(), false),
+        Field::new("min", t.clone(), true),
+        Field::new("max", t.clone(), true),
+    ])
+}
+
 impl AggregateUDFImpl for PredicatesUdaf {
     fn name(&self) -> &'static str {
         "probity_predicates"
@@ -304,7 +338,7 @@ impl AggregateUDFImpl for PredicatesUdaf {
     }
 
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(counts_type())
+        Ok(DataType::Struct(result_fields(self.predicates.schema.field(0).data_type())))
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -312,7 +346,11 @@ impl AggregateUDFImpl for PredicatesUdaf {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![Arc::new(Field::new(format_state_name(args.name, "counts"), counts_type(), false))])
+        let fields = result_fields(self.predicates.schema.field(0).data_type());
+        Ok(fields
+            .iter()
+            .map(|f| Arc::new(f.as_ref().clone().with_name(format_state_name(args.name, f.name()))))
+            .collect())
     }
 }
 
@@ -402,6 +440,8 @@ pub struct PredicateAccumulator {
     nulls: u64,
     /// Per predicate, its value on null (empty until needed; one column only).
     on_null: Vec<Truth>,
+    /// The smallest and largest values seen, when tracked.
+    range: Option<ArrayRef>,
 }
 
 impl PredicateAccumulator {
@@ -411,7 +451,17 @@ impl PredicateAccumulator {
         let all_ranges = predicates.ranged.iter().all(Option::is_some);
         let one_column = predicates.columns.len() == 1;
         let values = (one_column && !all_ranges).then(|| Values::new(&t));
-        Self { predicates, counts, values, nulls: 0, on_null: Vec::new() }
+        Self { predicates, counts, values, nulls: 0, on_null: Vec::new(), range: None }
+    }
+
+    /// Widens the tracked range to take in `ends` (the bounds of more values).
+    fn widen(&mut self, ends: Option<ArrayRef>) -> Result<()> {
+        let Some(ends) = ends else { return Ok(()) };
+        self.range = match self.range.take() {
+            None => Some(ends),
+            Some(range) => bounds(&datafusion::arrow::compute::concat(&[&range, &ends])?),
+        };
+        Ok(())
     }
 
     /// Evaluates the predicates on the values counted so far.
@@ -419,7 +469,10 @@ impl PredicateAccumulator {
         let t = self.predicates.schema.field(0).data_type().clone();
         if let Some(values) = &mut self.values {
             let (array, weights) = values.take(&t)?;
-            self.predicates.count(&[array], Some(&weights), &mut self.counts)?;
+            self.predicates.count(std::slice::from_ref(&array), Some(&weights), &mut self.counts)?;
+            if self.predicates.bounds {
+                self.widen(bounds(&array))?;
+            }
         }
         if self.nulls > 0 {
             let null = new_null_array(&t, 1);
@@ -434,10 +487,14 @@ impl PredicateAccumulator {
     fn count_rows(&mut self, columns: &[ArrayRef]) -> Result<()> {
         let p = &self.predicates;
         let range = match columns {
-            [array] if p.ranged.iter().any(Option::is_some) => bounds(array),
+            [array] if p.bounds || p.ranged.iter().any(Option::is_some) => bounds(array),
             _ => None,
         };
-        let Some(range) = range else {
+        if p.bounds {
+            self.widen(range.clone())?;
+        }
+        let p = &self.predicates;
+        let Some(range) = range.filter(|_| p.ranged.iter().any(Option::is_some)) else {
             return p.count(columns, None, &mut self.counts);
         };
         let array = &columns[0];
@@ -476,7 +533,8 @@ impl PredicateAccumulator {
         Ok(())
     }
 
-    fn result(&mut self) -> Result<ScalarValue> {
+    /// The result (and state): the counts, the smallest and largest values.
+    fn result(&mut self) -> Result<StructArray> {
         self.settle()?;
         let as_i64 = |n: u64| Some(i64::try_from(n).unwrap_or(i64::MAX));
         let counts: Int64Array = self.counts.iter().flat_map(|c| [as_i64(c.true_), as_i64(c.false_)]).collect();
@@ -486,7 +544,12 @@ impl PredicateAccumulator {
             Arc::new(counts),
             None,
         );
-        Ok(ScalarValue::List(Arc::new(list)))
+        let t = self.predicates.schema.field(0).data_type();
+        let (lo, hi) = match &self.range {
+            Some(range) => (range.slice(0, 1), range.slice(1, 1)),
+            None => (new_null_array(t, 1), new_null_array(t, 1)),
+        };
+        Ok(StructArray::try_new(result_fields(t), vec![Arc::new(list), lo, hi], None)?)
     }
 }
 
@@ -508,7 +571,11 @@ impl Accumulator for PredicateAccumulator {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let unexpected = || DataFusionError::Internal("a predicate count state has unexpected types".into());
-        let lists = states[0].as_list_opt::<i32>().ok_or_else(unexpected)?;
+        let [lists, lo, hi] = states else { return Err(unexpected()) };
+        if self.predicates.bounds {
+            self.widen(bounds(&datafusion::arrow::compute::concat(&[lo.as_ref(), hi.as_ref()])?))?;
+        }
+        let lists = lists.as_list_opt::<i32>().ok_or_else(unexpected)?;
         for row in 0..lists.len() {
             let counts = lists.value(row);
             let counts = counts.as_primitive_opt::<Int64Type>().ok_or_else(unexpected)?;
@@ -524,11 +591,12 @@ impl Accumulator for PredicateAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![self.result()?])
+        let result = self.result()?;
+        result.columns().iter().map(|c| ScalarValue::try_from_array(c, 0)).collect()
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        self.result()
+        Ok(ScalarValue::Struct(Arc::new(self.result()?)))
     }
 
     fn size(&self) -> usize {
@@ -544,7 +612,8 @@ impl Accumulator for PredicateAccumulator {
 /// The count of kind `kind` of predicate `i` in a `probity_predicates` result.
 pub fn count_at(array: &dyn Array, i: usize, kind: Kind) -> Result<ScalarValue> {
     let unexpected = || DataFusionError::Internal("a predicate count result has unexpected types".into());
-    let list = array.as_list_opt::<i32>().ok_or_else(unexpected)?.value(0);
+    let result = array.as_struct_opt().ok_or_else(unexpected)?;
+    let list = result.column(0).as_list_opt::<i32>().ok_or_else(unexpected)?.value(0);
     let counts = list.as_primitive_opt::<Int64Type>().ok_or_else(unexpected)?;
     if 2 * i + 1 >= counts.len() {
         return Err(unexpected());
@@ -555,6 +624,14 @@ pub fn count_at(array: &dyn Array, i: usize, kind: Kind) -> Result<ScalarValue> 
         Kind::False => f,
         Kind::Known => t.saturating_add(f),
     })))
+}
+
+/// The column's smallest (`max` false) or largest value in a
+/// `probity_predicates` result made [`Predicates::with_bounds`].
+pub fn bound_at(array: &dyn Array, max: bool) -> Result<ScalarValue> {
+    let unexpected = || DataFusionError::Internal("a predicate bounds result has unexpected types".into());
+    let result = array.as_struct_opt().ok_or_else(unexpected)?;
+    ScalarValue::try_from_array(result.column(if max { 2 } else { 1 }), 0)
 }
 
 /// A schema of `columns`, each with its type.
