@@ -27,7 +27,7 @@ mod quantiles;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{Array, AsArray, Float64Array, ListArray, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
@@ -136,6 +136,25 @@ fn moment<'a>(e: &'a Expr, schema: &DFSchema) -> Option<(&'a Expr, Moment)> {
     let [value] = params.args.as_slice() else { return None };
     let m = Moment::of(func.name())?;
     moments::supported(&value.get_type(schema).ok()?).then_some((value, m))
+}
+
+/// The return type of a shared aggregate that gives several f64 values
+/// ([`quantiles`], [`moments`]): a list.
+fn f64_list_type() -> DataType {
+    DataType::List(Arc::new(datafusion::arrow::datatypes::Field::new_list_field(DataType::Float64, true)))
+}
+
+/// `items` as such an aggregate's result: a one-row list.
+fn f64_list(items: Float64Array) -> ScalarValue {
+    let item = Arc::new(datafusion::arrow::datatypes::Field::new_list_field(DataType::Float64, true));
+    let offsets = datafusion::arrow::buffer::OffsetBuffer::from_lengths([items.len()]);
+    ScalarValue::List(Arc::new(ListArray::new(item, offsets, Arc::new(items), None)))
+}
+
+/// The items of such a result (its first row); `None` when it is not one.
+fn f64_items(array: &dyn Array) -> Option<Float64Array> {
+    let list = array.as_list_opt::<i32>()?.value(0);
+    list.as_primitive_opt::<datafusion::arrow::datatypes::Float64Type>().cloned()
 }
 
 /// Items of one shared aggregate, in first-request order: `(key, [(metric, item)])`.

@@ -15,8 +15,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListArray};
-use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
 use datafusion::arrow::compute::sum;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
 use datafusion::common::ScalarValue;
@@ -65,10 +64,6 @@ struct MomentsUdaf {
     signature: Signature,
 }
 
-fn moments_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)))
-}
-
 impl AggregateUDFImpl for MomentsUdaf {
     fn name(&self) -> &'static str {
         "probity_moments"
@@ -79,7 +74,7 @@ impl AggregateUDFImpl for MomentsUdaf {
     }
 
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(moments_type())
+        Ok(super::f64_list_type())
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -205,9 +200,7 @@ impl Accumulator for MomentsAccumulator {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let items = Float64Array::from(vec![Some(self.count as f64), self.sum, Some(self.mean), Some(self.m2)]);
-        let item = Arc::new(Field::new_list_field(DataType::Float64, true));
-        let list = ListArray::new(item, OffsetBuffer::from_lengths([items.len()]), Arc::new(items), None);
-        Ok(ScalarValue::List(Arc::new(list)))
+        Ok(super::f64_list(items))
     }
 
     fn size(&self) -> usize {
@@ -219,8 +212,7 @@ impl Accumulator for MomentsAccumulator {
 /// for returns it (`avg`, `var`, `var_pop`, `stddev`, `stddev_pop`).
 pub fn moment_at(array: &dyn Array, m: Moment) -> Result<ScalarValue> {
     let unexpected = || DataFusionError::Internal("a moments result has unexpected types".into());
-    let list = array.as_list_opt::<i32>().ok_or_else(unexpected)?.value(0);
-    let items = list.as_primitive_opt::<Float64Type>().ok_or_else(unexpected)?;
+    let items = super::f64_items(array).ok_or_else(unexpected)?;
     if items.len() != 4 {
         return Err(unexpected());
     }

@@ -13,8 +13,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListArray};
-use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
@@ -55,10 +54,6 @@ struct QuantilesUdaf {
     signature: Signature,
 }
 
-fn quantiles_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)))
-}
-
 impl AggregateUDFImpl for QuantilesUdaf {
     fn name(&self) -> &'static str {
         "probity_quantiles"
@@ -69,7 +64,7 @@ impl AggregateUDFImpl for QuantilesUdaf {
     }
 
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(quantiles_type())
+        Ok(super::f64_list_type())
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -148,9 +143,7 @@ impl Accumulator for QuantileAccumulator {
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let empty = self.digest.count() == 0.0;
         let qs: Float64Array = self.qs.iter().map(|&q| (!empty).then(|| self.digest.estimate_quantile(q))).collect();
-        let item = Arc::new(Field::new_list_field(DataType::Float64, true));
-        let list = ListArray::new(item, OffsetBuffer::from_lengths([qs.len()]), Arc::new(qs), None);
-        Ok(ScalarValue::List(Arc::new(list)))
+        Ok(super::f64_list(qs))
     }
 
     fn size(&self) -> usize {
@@ -208,8 +201,7 @@ fn sort_total(keys: &mut Vec<u64>, spare: &mut Vec<u64>) {
 /// Item `i` of a `probity_quantiles` result.
 pub fn quantile_at(array: &dyn Array, i: usize) -> Result<ScalarValue> {
     let unexpected = || DataFusionError::Internal("a quantiles result has unexpected types".into());
-    let list = array.as_list_opt::<i32>().ok_or_else(unexpected)?.value(0);
-    let qs = list.as_primitive_opt::<Float64Type>().ok_or_else(unexpected)?;
+    let qs = super::f64_items(array).ok_or_else(unexpected)?;
     if i >= qs.len() {
         return Err(unexpected());
     }
