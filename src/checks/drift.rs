@@ -449,7 +449,7 @@ impl Drift {
         let mut t = Tested::new(test, n_reference, n_current);
         match test {
             Test::Chi2 => {
-                let c = stats::chi2_goodness_of_fit(&cur, &smoothed(&refc))?;
+                let c = stats::chi2_against_reference(&cur, &refc)?;
                 t.statistic = c.statistic;
                 t.p_value = Some(c.p_value);
                 t.effect_size = Some((c.effect_size.name(), c.effect_size.value()));
@@ -725,15 +725,6 @@ fn max_bin_mass(v: &ValueCounts) -> f64 {
 fn proportions(counts: &[u64]) -> Vec<f64> {
     let n: u64 = counts.iter().sum();
     counts.iter().map(|&c| if n == 0 { 0.0 } else { c as f64 / n as f64 }).collect()
-}
-
-/// Reference proportions with categories unseen in the reference raised to
-/// [`PSI_EPSILON`] and renormalised, so a new category gives a large, finite
-/// chi-square statistic rather than an infinite one.
-fn smoothed(reference: &[u64]) -> Vec<f64> {
-    let p: Vec<f64> = proportions(reference).into_iter().map(|x| x.max(PSI_EPSILON)).collect();
-    let total: f64 = p.iter().sum();
-    p.into_iter().map(|x| x / total).collect()
 }
 
 /// `(category, count)` rows of a value-count table (columns `value`, `n`).

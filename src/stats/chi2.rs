@@ -29,6 +29,28 @@ fn checked_sum(counts: impl IntoIterator<Item = u64>) -> Result<u64, StatsError>
         .ok_or_else(|| StatsError::invalid("the total count overflows u64"))
 }
 
+/// Chi-square goodness of fit of the `current` counts against the
+/// proportions of a `reference` sample's counts (same categories, same order),
+/// the drift check's `chi2`: exactly `scipy.stats.chisquare(current,
+/// f_exp=reference / sum(reference) * sum(current))` whenever every category
+/// of the current data occurs in the reference. A category absent from the
+/// reference (count 0) would make the statistic infinite; it gets the
+/// proportion [`super::PSI_EPSILON`] (1e-4) instead, and all proportions are
+/// renormalised, so a new category shows as a large, finite statistic. Only
+/// absent categories are raised: a rare one (a share of 4e-5, say) keeps its
+/// own proportion.
+pub fn chi2_against_reference(current: &[u64], reference: &[u64]) -> Result<Chi2Test, StatsError> {
+    let total = checked_sum(reference.iter().copied())?;
+    if total == 0 {
+        return Err(StatsError::Empty { sample: super::REFERENCE });
+    }
+    let raised: Vec<f64> =
+        reference.iter().map(|&c| if c == 0 { super::PSI_EPSILON } else { c as f64 / total as f64 }).collect();
+    let sum: f64 = raised.iter().sum();
+    let proportions: Vec<f64> = raised.into_iter().map(|p| p / sum).collect();
+    chi2_goodness_of_fit(current, &proportions)
+}
+
 /// Chi-square goodness of fit of `observed` counts against
 /// `expected_proportions` (one per category, same order), as
 /// `scipy.stats.chisquare(observed, f_exp=expected_proportions / sum(expected_proportions) * sum(observed))`.

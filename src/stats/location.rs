@@ -8,18 +8,18 @@ use super::{CURRENT, REFERENCE, StatsError};
 /// The outcome of [`two_proportion_z`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ZTest {
-    /// `z`, positive when the reference proportion is the larger.
+    /// `z`, positive when the current proportion is the larger.
     pub statistic: f64,
     /// Two-sided.
     pub p_value: f64,
-    /// Cohen's h (reference minus current).
+    /// Cohen's h (current minus reference).
     pub effect_size: EffectSize,
 }
 
 /// Pooled two-proportion z-test, two-sided: `x1` successes out of `n1`
-/// (reference) against `x2` out of `n2` (current), as
-/// `statsmodels.stats.proportion.proportions_ztest([x1, x2], [n1, n2])`:
-/// `z = (x1/n1 - x2/n2) / sqrt(p (1 - p) (1/n1 + 1/n2))` with the pooled
+/// (reference) against `x2` out of `n2` (current), signed current minus
+/// reference as `statsmodels.stats.proportion.proportions_ztest([x2, x1], [n2, n1])`:
+/// `z = (x2/n2 - x1/n1) / sqrt(p (1 - p) (1/n1 + 1/n2))` with the pooled
 /// `p = (x1 + x2) / (n1 + n2)`, and `p_value = 2 * norm.sf(|z|)`.
 ///
 /// When both proportions are 0, or both are 1, the standard error is 0 and
@@ -36,10 +36,10 @@ pub fn two_proportion_z(x1: u64, n1: u64, x2: u64, n2: u64) -> Result<ZTest, Sta
         }
     }
     let (p1, p2) = (x1 as f64 / n1 as f64, x2 as f64 / n2 as f64);
-    let diff = p1 - p2;
+    let diff = p2 - p1;
     let pooled = (x1 as f64 + x2 as f64) / (n1 as f64 + n2 as f64);
     let std_diff = (pooled * (1.0 - pooled) * (1.0 / n1 as f64 + 1.0 / n2 as f64)).sqrt();
-    let effect_size = EffectSize::CohensH(cohens_h(p1, p2)?);
+    let effect_size = EffectSize::CohensH(cohens_h(p2, p1)?);
     if std_diff == 0.0 {
         return Ok(ZTest { statistic: 0.0, p_value: 1.0, effect_size });
     }
@@ -50,19 +50,22 @@ pub fn two_proportion_z(x1: u64, n1: u64, x2: u64, n2: u64) -> Result<ZTest, Sta
 /// The outcome of [`welch_t`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TTest {
-    /// `t`, positive when the reference mean is the larger.
+    /// `t`, positive when the current mean is the larger.
     pub statistic: f64,
     /// Welch-Satterthwaite degrees of freedom (not an integer in general).
     pub dof: f64,
     /// Two-sided.
     pub p_value: f64,
-    /// Hedges' g (reference minus current).
+    /// Hedges' g (current minus reference).
     pub effect_size: EffectSize,
 }
 
-/// Welch's unequal-variance t-test from summary statistics, two-sided, as
-/// `scipy.stats.ttest_ind_from_stats(mean1, sqrt(var1), n1, mean2, sqrt(var2), n2, equal_var=False)`:
-/// `t = (mean1 - mean2) / sqrt(var1/n1 + var2/n2)`,
+/// Welch's unequal-variance t-test from summary statistics of the reference
+/// (`mean1`, `var1`, `n1`) and the current sample (`mean2`, ...), two-sided,
+/// signed current minus reference as scipy's `ttest_ind(current, reference,
+/// equal_var=False)`, i.e.
+/// `scipy.stats.ttest_ind_from_stats(mean2, sqrt(var2), n2, mean1, sqrt(var1), n1, equal_var=False)`:
+/// `t = (mean2 - mean1) / sqrt(var1/n1 + var2/n2)`,
 /// `dof = (var1/n1 + var2/n2)^2 / ((var1/n1)^2/(n1 - 1) + (var2/n2)^2/(n2 - 1))`.
 /// The variances are sample variances (ddof = 1), e.g. SQL's `var_samp`.
 ///
@@ -92,8 +95,8 @@ pub fn welch_t(mean1: f64, var1: f64, n1: u64, mean2: f64, var2: f64, n2: u64) -
         });
     }
     let dof = se2 * se2 / (vn1 * vn1 / (n1 as f64 - 1.0) + vn2 * vn2 / (n2 as f64 - 1.0));
-    let statistic = (mean1 - mean2) / se2.sqrt();
-    let effect_size = EffectSize::HedgesG(hedges_g(mean1, var1, n1, mean2, var2, n2)?);
+    let statistic = (mean2 - mean1) / se2.sqrt();
+    let effect_size = EffectSize::HedgesG(hedges_g(mean2, var2, n2, mean1, var1, n1)?);
     Ok(TTest { statistic, dof, p_value: t_two_sided_p(statistic, dof), effect_size })
 }
 
@@ -111,7 +114,8 @@ mod tests {
         assert!(two_proportion_z(3, 2, 1, 2).is_err());
         // Disjoint: all successes against none.
         let t = two_proportion_z(10, 10, 0, 10).unwrap();
-        assert!(t.statistic > 4.0 && t.p_value < 1e-4);
+        assert!(t.statistic < -4.0 && t.p_value < 1e-4, "the current share fell: z is negative");
+        assert!(t.effect_size.value() < 0.0);
     }
 
     #[test]
@@ -122,5 +126,6 @@ mod tests {
         // One constant sample is fine: dof = n - 1 of the other.
         let t = welch_t(1.0, 0.0, 5, 2.0, 4.0, 9).unwrap();
         assert_eq!(t.dof, 8.0);
+        assert!(t.statistic > 0.0 && t.effect_size.value() > 0.0, "the current mean went up: t is positive");
     }
 }

@@ -26,8 +26,9 @@
 //!
 //! Conventions: in two-sample functions the first argument is the
 //! *reference* and the second the *current* sample (error messages use those
-//! names); signed statistics are reference minus current, as scipy's
-//! first-minus-second. Undefined results are errors ([`StatsError`]), never
+//! names); signed statistics (z, t, Cohen's h, Hedges' g) are current minus
+//! reference, as scipy's `ttest_ind(current, reference)`: positive when the
+//! current share or mean went up. Undefined results are errors ([`StatsError`]), never
 //! NaN. All inputs are plain slices or [`ValueCounts`] and all outputs plain
 //! data, so everything is `Send + Sync` and can run on rayon's pool.
 
@@ -48,7 +49,7 @@ mod wasserstein;
 #[cfg(test)]
 mod oracle_tests;
 
-pub use chi2::{Chi2Test, chi2_contingency, chi2_contingency_yates, chi2_goodness_of_fit};
+pub use chi2::{Chi2Test, chi2_against_reference, chi2_contingency, chi2_contingency_yates, chi2_goodness_of_fit};
 pub use divergence::jensen_shannon_distance;
 pub use effect::{EffectSize, cohens_d, cohens_h, cohens_w, cramers_v, hedges_g};
 pub use kolmogorov::{kolmogorov_cdf, kolmogorov_isf, kolmogorov_limit_sf, kolmogorov_ppf, kolmogorov_sf, smirnov_sf};

@@ -65,6 +65,7 @@ struct Oracle {
     smirnov: Vec<SmirnovCase>,
     kolmogorov_limit: Vec<LimitCase>,
     chi2_goodness_of_fit: Vec<GofCase>,
+    chi2_against_reference: Vec<ReferenceGofCase>,
     chi2_contingency: Vec<ContingencyCase>,
     psi: Vec<PsiCase>,
     jensen_shannon: Vec<JsCase>,
@@ -130,6 +131,20 @@ struct GofCase {
     p_value: Float,
     dof: u64,
     cohens_w: Float,
+}
+
+/// The drift check's chi2: current counts against a reference sample's counts.
+#[derive(Deserialize)]
+struct ReferenceGofCase {
+    name: String,
+    current: Vec<u64>,
+    reference: Vec<u64>,
+    statistic: Float,
+    p_value: Float,
+    dof: u64,
+    cohens_w: Float,
+    /// Every current category occurs in the reference: plain scipy `chisquare`.
+    scipy_exact: bool,
 }
 
 #[derive(Deserialize)]
@@ -329,6 +344,26 @@ fn chi2_goodness_of_fit_matches_scipy_chisquare() {
                 check.close(format!("{name} statistic"), t.statistic, case.statistic.0, 1e-9, 1e-12);
                 check.close(format!("{name} p"), t.p_value, case.p_value.0, 0.0, 1e-10);
                 check.equal(format!("{name} effect"), &t.effect_size.name(), &"cohens_w");
+                check.close(format!("{name} cohens_w"), t.effect_size.value(), case.cohens_w.0, 1e-9, 1e-12);
+            }
+            Err(e) => check.fail(name, e),
+        }
+    }
+    check.finish();
+}
+
+#[test]
+fn chi2_against_a_reference_sample_matches_scipy_chisquare() {
+    let mut check = Check::default();
+    let cases = &oracle().chi2_against_reference;
+    assert!(cases.iter().filter(|c| c.scipy_exact).count() >= 10, "rare-category cases compare with plain scipy");
+    for case in cases {
+        let name = &case.name;
+        match chi2_against_reference(&case.current, &case.reference) {
+            Ok(t) => {
+                check.equal(format!("{name} dof"), &t.dof, &case.dof);
+                check.close(format!("{name} statistic"), t.statistic, case.statistic.0, 1e-9, 1e-12);
+                check.close(format!("{name} p"), t.p_value, case.p_value.0, 0.0, 1e-10);
                 check.close(format!("{name} cohens_w"), t.effect_size.value(), case.cohens_w.0, 1e-9, 1e-12);
             }
             Err(e) => check.fail(name, e),

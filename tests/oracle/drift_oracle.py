@@ -290,6 +290,54 @@ def chi2_gof_cases():
     return cases
 
 
+def chi2_reference_case(name, current, reference):
+    """The drift check's chi2: current counts against a reference sample's
+    proportions. With every current category in the reference this is scipy's
+    chisquare exactly; a category absent from the reference gets the
+    documented proportion PSI_EPSILON (then all are renormalised)."""
+    current = [int(c) for c in current]
+    reference = [int(r) for r in reference]
+    ref = np.asarray(reference, dtype=float)
+    p = ref / ref.sum()
+    absent = ref == 0
+    scipy_exact = not absent.any()
+    if not scipy_exact:
+        p = np.where(absent, PSI_EPSILON, p)
+        p = p / p.sum()
+    case = chi2_gof_case(name, current, p)
+    del case["proportions"]
+    case["reference"] = reference
+    case["current"] = case.pop("observed")
+    case["scipy_exact"] = bool(scipy_exact)
+    return case
+
+
+def chi2_reference_cases():
+    local = np.random.default_rng(SEED + 1)  # own stream: earlier cases keep theirs
+    cases = [
+        # A category with a reference share of 4e-5 (rare, not absent): exactly
+        # scipy's chisquare; flooring it at 1e-4 moved the statistic by about 1%.
+        chi2_reference_case("rare_4e-5", [39_990, 30_000, 29_990, 20], [40_000, 35_000, 24_996, 4]),
+        chi2_reference_case("rare_1e-6", [500_000, 499_990, 10], [500_000, 499_999, 1]),
+        chi2_reference_case("rare_both_sides", [9_000, 1_000, 3, 2], [90_000, 9_990, 6, 4]),
+        chi2_reference_case("no_change", [400, 300, 300], [4_000, 3_000, 3_000]),
+        # Absent from the reference: the documented floor, a large finite statistic.
+        chi2_reference_case("absent_in_reference", [500, 480, 20], [5_000, 5_000, 0]),
+        chi2_reference_case("absent_and_rare", [500, 470, 20, 10], [50_000, 49_996, 0, 4]),
+        chi2_reference_case("absent_in_current", [500, 500, 0], [5_000, 4_990, 10]),
+    ]
+    for i in range(10):
+        k = int(local.integers(3, 12))
+        shares = local.dirichlet(np.ones(k))
+        shares[0] = 4e-5  # one rare category
+        shares = shares / shares.sum()
+        reference = local.multinomial(int(local.integers(100_000, 2_000_000)), shares)
+        reference[0] = max(int(reference[0]), 1)
+        current = local.multinomial(int(local.integers(1_000, 200_000)), shares)
+        cases.append(chi2_reference_case(f"random_rare_{i}_k{k}", current, reference))
+    return cases
+
+
 def contingency_case(name, table, correction):
     table = [[int(x) for x in row] for row in table]
     t = np.asarray(table)
@@ -466,8 +514,10 @@ def z_case(x1, n1, x2, n2):
     if pooled in (0.0, 1.0):
         z, p = 0.0, 1.0  # documented convention; statsmodels gives NaN
     else:
-        z, p = proportions_ztest([x1, x2], [n1, n2])
-    h = 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
+        # (x1, n1) is the reference, (x2, n2) the current sample: current first,
+        # so z is positive when the current share went up.
+        z, p = proportions_ztest([x2, x1], [n2, n1])
+    h = 2 * math.asin(math.sqrt(p2)) - 2 * math.asin(math.sqrt(p1))
     return {"x1": x1, "n1": n1, "x2": x2, "n2": n2, "statistic": num(z), "p_value": num(p), "cohens_h": num(h)}
 
 
@@ -496,11 +546,14 @@ def welch_case(name, a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     m1, v1, n1 = float(a.mean()), float(a.var(ddof=1)), len(a)
     m2, v2, n2 = float(b.mean()), float(b.var(ddof=1)), len(b)
-    res = stats.ttest_ind_from_stats(m1, math.sqrt(v1), n1, m2, math.sqrt(v2), n2, equal_var=False)
+    # a is the reference, b the current sample: scipy's ttest_ind(current, reference),
+    # so t is positive when the current mean went up.
+    # (from the same summary statistics the Rust side receives).
+    res = stats.ttest_ind_from_stats(m2, math.sqrt(v2), n2, m1, math.sqrt(v1), n1, equal_var=False)
     vn1, vn2 = v1 / n1, v2 / n2
     dof = (vn1 + vn2) ** 2 / (vn1**2 / (n1 - 1) + vn2**2 / (n2 - 1))
     pooled = math.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
-    g = (m1 - m2) / pooled * (1 - 3 / (4 * (n1 + n2) - 9))
+    g = (m2 - m1) / pooled * (1 - 3 / (4 * (n1 + n2) - 9))
     return {
         "name": name,
         "mean1": num(m1),
@@ -577,6 +630,7 @@ def main():
         "smirnov": smirnov_cases(),
         "kolmogorov_limit": kolmogorov_limit_cases(),
         "chi2_goodness_of_fit": chi2_gof_cases(),
+        "chi2_against_reference": chi2_reference_cases(),
         "chi2_contingency": contingency_cases(),
         "psi": psi_cases(),
         "jensen_shannon": js_cases(),
