@@ -30,7 +30,7 @@ use crate::fairness::{self, Agg, Cell, DisparityMetric, Method, Params as FairPa
 use crate::spec::Column;
 use crate::spec::diagnostic::did_you_mean;
 use crate::spec::params::{Params, Sql};
-use crate::spec::yaml::{Node, Value};
+use crate::spec::yaml::{Node, Value, bool_word};
 
 const METHODS: &[&str] = &["between_groups", "to_overall", "to_reference"];
 const BOUNDS: &[&str] = &["estimate", "lower", "upper"];
@@ -64,7 +64,8 @@ fn scalar_text(node: &Node) -> Option<String> {
     }
 }
 
-/// The opposite of a conventional favourable value (1/0, true/false, yes/no).
+/// The opposite of a conventional favourable value (1/0, true/false, yes/no,
+/// y/n, on/off).
 fn opposite(v: &str) -> Option<&'static str> {
     match v.to_ascii_lowercase().as_str() {
         "1" => Some("0"),
@@ -73,6 +74,10 @@ fn opposite(v: &str) -> Option<&'static str> {
         "false" => Some("true"),
         "yes" => Some("no"),
         "no" => Some("yes"),
+        "y" => Some("n"),
+        "n" => Some("y"),
+        "on" => Some("off"),
+        "off" => Some("on"),
         _ => None,
     }
 }
@@ -456,10 +461,15 @@ impl Fairness {
 }
 
 /// `Some(true)` for the favourable value, `Some(false)` for the other; numbers
-/// compare as numbers (`1` matches `1.0`).
+/// compare as numbers (`1` matches `1.0`), and a boolean column's `true`
+/// matches `favorable: yes` (or `y`, `on`).
 fn decide(value: &str, favorable: &str, unfavorable: &str) -> Option<bool> {
+    let boolean = |s: &str| matches!(s, "true" | "false").then(|| bool_word(s)).flatten();
     let same = |a: &str, b: &str| {
-        a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y) || a.eq_ignore_ascii_case(b)
+        a == b
+            || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
+            || a.eq_ignore_ascii_case(b)
+            || boolean(a).is_some_and(|x| bool_word(b) == Some(x))
     };
     if same(value, favorable) {
         Some(true)
@@ -477,5 +487,25 @@ fn round_floats(v: Json) -> Json {
         Json::Array(a) => Json::Array(a.into_iter().map(round_floats).collect()),
         Json::Object(o) => Json::Object(o.into_iter().map(|(k, v)| (k, round_floats(v))).collect::<Map<_, _>>()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decide, opposite};
+
+    #[test]
+    fn yaml_1_1_words_decide_boolean_and_text_columns() {
+        // `favorable: yes` (a string under YAML 1.2) against a boolean column.
+        assert_eq!(decide("true", "yes", "no"), Some(true));
+        assert_eq!(decide("false", "yes", "no"), Some(false));
+        assert_eq!(decide("true", "y", "n"), Some(true));
+        assert_eq!(decide("false", "on", "off"), Some(false));
+        // Text columns holding the words themselves.
+        assert_eq!(decide("Y", "y", "n"), Some(true));
+        assert_eq!(decide("n", "y", "n"), Some(false));
+        assert_eq!(decide("yes", "y", "n"), None, "a text `yes` is not the category `y`");
+        assert_eq!(decide("1.0", "1", "0"), Some(true));
+        assert_eq!((opposite("y"), opposite("OFF")), (Some("n"), Some("on")));
     }
 }

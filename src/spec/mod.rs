@@ -184,12 +184,7 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
     let root = match yaml::parse(&file.text) {
         Ok(root) => root,
         Err(e) => {
-            // The parser notices an unclosed `{` or `[` only where the next
-            // entry starts, so point the reader at the lines before too.
-            let help = e
-                .message
-                .contains("did not find expected")
-                .then(|| "a `{`, `[` or quote opened on this line or an earlier one is not closed".to_string());
+            let help = yaml_error_help(&file.text, &e);
             diags.push(Diagnostic::new(file, e.span, format!("invalid YAML: {}", e.message)).with_help(help));
             return None;
         }
@@ -258,6 +253,23 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
         return None;
     }
     Some(Suite { file: Arc::clone(file), dataset: dataset?, reference, datasets, checks })
+}
+
+/// What to tell the reader about a YAML syntax error, from the cause the
+/// text shows rather than the parser's wording.
+fn yaml_error_help(text: &str, e: &yaml::YamlError) -> Option<String> {
+    if !e.message.contains("did not find expected") {
+        return None;
+    }
+    let line = e.span.and_then(|s| text.lines().nth(s.line.saturating_sub(1) as usize)).unwrap_or("");
+    let has_checks_key = text.lines().any(|l| l.trim_end().starts_with("checks:"));
+    if line.trim_start().starts_with("- ") && !has_checks_key {
+        // A list of checks written under the dataset, without its key.
+        return Some("this list has no key: add `checks:` on its own line above the first check".to_string());
+    }
+    // The parser notices an unclosed `{` or `[` only where the next entry
+    // starts, so point the reader at the lines before too.
+    Some("a `{`, `[` or quote opened on this line or an earlier one is not closed".to_string())
 }
 
 fn map_entries<'a>(
@@ -598,6 +610,19 @@ mod tests {
         let (_, diags) = parse(&format!("{HEAD}checks:\n  - between: {{ column: a, min: 0\n  - unique: id\n"));
         assert!(diags.0[0].message.starts_with("invalid YAML"), "{diags}");
         assert!(diags.0[0].help.as_deref().is_some_and(|h| h.contains("not closed")), "{diags}");
+    }
+
+    #[test]
+    fn a_list_of_checks_without_its_key_gets_help_about_the_key() {
+        for text in [
+            "version: 1\ndataset: { name: a, source: x.parquet }\n  - not_null: id\n",
+            "version: 1\ndataset: { name: a, source: x.parquet }\n- not_null: id\n",
+            "version: 1\ndataset:\n  name: a\n  source: x.parquet\n  - not_null: id\n",
+        ] {
+            let (_, diags) = parse(text);
+            let help = diags.0[0].help.as_deref().unwrap_or("");
+            assert!(help.contains("add `checks:`"), "{text}: {diags}");
+        }
     }
 
     #[test]

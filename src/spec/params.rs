@@ -200,11 +200,13 @@ impl<'a> Params<'a> {
 
     pub fn opt_bool(&mut self, key: &'static str) -> Option<bool> {
         let node = self.get(key)?;
-        if let Value::Bool(b) = node.value {
-            Some(b)
-        } else {
-            self.error(node.span, format!("`{key}` must be true or false, found {}", node.describe()), None);
-            None
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            Value::Str(s) if super::yaml::bool_word(s).is_some() => super::yaml::bool_word(s),
+            _ => {
+                self.error(node.span, format!("`{key}` must be true or false, found {}", node.describe()), None);
+                None
+            }
         }
     }
 

@@ -80,11 +80,22 @@ impl Node {
     }
 }
 
-/// A mapping key as written, for messages (YAML reads `on`, `yes` as booleans).
+/// The boolean a word means where a boolean is expected: YAML 1.2 reads only
+/// `true`/`false` as booleans, and people also write YAML 1.1's `yes`/`no`,
+/// `on`/`off`, `y`/`n` (any case) for one.
+pub fn bool_word(word: &str) -> Option<bool> {
+    match word.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "on" => Some(true),
+        "false" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A mapping key as written, for messages.
 pub fn key_text(key: &Node) -> String {
     match &key.value {
         Value::Str(s) => s.clone(),
-        Value::Bool(b) => format!("{b} (YAML reads `on`, `off`, `yes`, `no` as booleans)"),
+        Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => f.to_string(),
         _ => "?".to_string(),
@@ -110,6 +121,10 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         });
     }
     let mut options = Options::default();
+    // YAML 1.2 booleans: only true/false. A plain `y`, `no`, `on`, `NO` (a
+    // column, a category, Norway's country code) is the string it spells;
+    // keys that mean a boolean accept those words through `bool_word`.
+    options.strict_booleans = true;
     let mut budget = Budget::default();
     // A suite has at most a few thousand nodes; these limits refuse hostile
     // input (alias expansion, deep nesting) in milliseconds.
@@ -243,6 +258,31 @@ mod tests {
         let Value::Map(check) = &items[0].value else { panic!("not a map") };
         assert_eq!((check[0].0.span.line, check[0].0.span.col), (3, 5));
         assert_eq!(check[0].1.as_str(), Some("id"));
+    }
+
+    #[test]
+    fn yaml_1_1_boolean_words_are_strings() {
+        let doc = parse("[y, n, yes, no, on, off, NO, Yes, OFF, true, false, True]").unwrap();
+        let Value::Seq(items) = &doc.value else { panic!("not a seq") };
+        let words: Vec<Option<&str>> = items.iter().map(Node::as_str).collect();
+        assert_eq!(
+            words[..9],
+            [
+                Some("y"),
+                Some("n"),
+                Some("yes"),
+                Some("no"),
+                Some("on"),
+                Some("off"),
+                Some("NO"),
+                Some("Yes"),
+                Some("OFF")
+            ]
+        );
+        assert!(items[9..].iter().all(|n| matches!(n.value, Value::Bool(_))), "true/false stay booleans");
+        assert_eq!(bool_word("Yes"), Some(true));
+        assert_eq!(bool_word("OFF"), Some(false));
+        assert_eq!(bool_word("maybe"), None);
     }
 
     #[test]

@@ -8,5 +8,6 @@ mod examples;
 mod fusion;
 mod golden;
 mod history;
+mod names;
 mod reports;
 mod sources;
