@@ -14,7 +14,7 @@ use datafusion::error::DataFusionError;
 use rayon::prelude::*;
 
 use crate::checks::{Judgement, Measured, Verdict};
-use crate::compile::{Binder, Bound, DatasetPlan, MetricId, MetricValue};
+use crate::compile::{Binder, Bound, DatasetPlan, MetricId, MetricValue, reference_name};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::Error;
 use crate::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
@@ -184,11 +184,6 @@ fn collect_sources(
         *entry = (Source { path: path.clone(), format: None, span: None }, None);
     }
     Ok(sources)
-}
-
-/// The engine's name for a suite's reference (baseline) dataset.
-pub fn reference_name(dataset: &str) -> String {
-    format!("{dataset}__reference")
 }
 
 /// The check's name, or `dataset.kind[.columns]`, made unique with `#n`.

@@ -73,7 +73,7 @@ impl CheckKind for Between {
             is_orderable,
             "use `length` for the length of strings, or `in_set` for categories",
         )?;
-        let c = Binder::col(&self.column);
+        let c = b.value(&self.column);
         let mut valid: Expr = lit(true);
         for (node, is_min) in [(&self.min, true), (&self.max, false)] {
             let Some(node) = node else { continue };

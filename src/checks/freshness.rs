@@ -65,7 +65,7 @@ impl CheckKind for Freshness {
             |t| matches!(t, DataType::Timestamp(..) | DataType::Date32 | DataType::Date64),
             "cast the column when writing the data, or check it with `stat`",
         )?;
-        let newest = b.aggregate(max(Binder::col(&self.column)));
+        let newest = b.aggregate(max(b.value(&self.column)));
         Some(b.bound(vec![newest], None))
     }
 

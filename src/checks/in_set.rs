@@ -3,6 +3,7 @@
 //! Why: categories drift (`"us"` next to `"US"`), codes get retired.
 //! Example: `- in_set: { column: term_months, values: [12, 24, 36, 48, 60] }`
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::not;
 
 use super::between::node_json;
@@ -11,7 +12,7 @@ use super::{CheckKind, Judgement, Measured};
 use crate::compile::{Binder, Bound};
 use crate::spec::Column;
 use crate::spec::params::{Params, Sql};
-use crate::spec::yaml::Node;
+use crate::spec::yaml::{Node, Value};
 
 #[derive(Debug)]
 struct InSet {
@@ -51,7 +52,17 @@ impl CheckKind for InSet {
     }
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
-        let dt = b.column(&self.column)?;
+        let mut dt = b.column(&self.column)?;
+        if dt == DataType::Null {
+            // No values at all: read the column as the type of the listed values.
+            let listed = match self.values[0].value {
+                Value::Int(_) => DataType::Int64,
+                Value::Float(_) => DataType::Float64,
+                Value::Bool(_) => DataType::Boolean,
+                _ => DataType::Utf8,
+            };
+            dt = b.stand_in(&self.column, listed);
+        }
         let mut list = Vec::with_capacity(self.values.len());
         for node in &self.values {
             match validity::literal(node, &dt) {
@@ -62,7 +73,7 @@ impl CheckKind for InSet {
                 }
             }
         }
-        let c = Binder::col(&self.column);
+        let c = b.value(&self.column);
         let member = c.clone().in_list(list, false);
         let valid = if self.negated { not(member) } else { member };
         Some(validity::bind(b, c, valid, Some(&self.column.name)))

@@ -48,7 +48,7 @@ impl CheckKind for Length {
 
     fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
         b.typed_column(&self.column, "length", "a string column", is_string, "use `between` for numeric ranges")?;
-        let c = Binder::col(&self.column);
+        let c = b.value(&self.column);
         let len = character_length(c.clone());
         let mut valid = lit(true);
         if let Some(min) = self.min {

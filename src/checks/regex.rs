@@ -54,7 +54,7 @@ impl CheckKind for Regex {
             is_string,
             "use `between` or `in_set` for numbers, or cast in a `condition`",
         )?;
-        let c = Binder::col(&self.column);
+        let c = b.value(&self.column);
         let valid = regexp_like(c.clone(), lit(self.pattern.clone()), None);
         Some(validity::bind(b, c, valid, Some(&self.column.name)))
     }

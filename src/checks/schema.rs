@@ -41,6 +41,7 @@ const TYPE_NAMES: &[&str] = &[
     "integer",
     "float",
     "numeric",
+    "null",
 ];
 
 #[derive(Debug)]

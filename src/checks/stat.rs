@@ -10,6 +10,7 @@
 //! `approx_distinct_count` (`HyperLogLog`), `approx_median`, `approx_quantile`
 //! (t-digest). An aggregate over no non-null values is undefined: error status.
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::functions_aggregate::expr_fn::{
     approx_distinct, approx_median, approx_percentile_cont, avg, max, median, min, stddev, sum, var_sample,
 };
@@ -110,7 +111,11 @@ pub(super) fn parse_metric(p: &mut Params<'_>, names: &[&'static str]) -> Option
 /// The metric's query for `column`, or a bind error when the column's type
 /// does not support it.
 pub(super) fn bind_metric(b: &mut Binder<'_>, column: &Column, metric: &str, q: Option<f64>) -> Option<MetricId> {
-    let dt = b.column(column)?;
+    let mut dt = b.column(column)?;
+    if dt == DataType::Null {
+        // No values at all: every metric reads it as a column of numbers.
+        dt = b.stand_in(column, DataType::Float64);
+    }
     let counts_only = matches!(metric, "distinct_count" | "approx_distinct_count");
     let orderable = matches!(metric, "min" | "max" | "median" | "quantile" | "approx_median" | "approx_quantile");
     if !(counts_only || dt.is_numeric() || (orderable && crate::compile::is_orderable(&dt))) {
@@ -121,7 +126,7 @@ pub(super) fn bind_metric(b: &mut Binder<'_>, column: &Column, metric: &str, q: 
         );
         return None;
     }
-    let c = Binder::col(column);
+    let c = b.value(column);
     let q = q.unwrap_or(0.5);
     Some(match metric {
         "distinct_count" => b.duplicates(std::slice::from_ref(column), false),

@@ -60,6 +60,14 @@ pub enum GroupedMetric {
 /// Bins of the shared grid used when a distribution is too large to be exact.
 pub const GRID_BINS: usize = 100_000;
 
+/// What the engine appends to a dataset's name to register its `reference:`.
+const REFERENCE_SUFFIX: &str = "__reference";
+
+/// The engine's name for a suite's reference (baseline) dataset.
+pub fn reference_name(dataset: &str) -> String {
+    format!("{dataset}{REFERENCE_SUFFIX}")
+}
+
 /// One side of a [`GroupedMetric::Distribution`] or [`GroupedMetric::Categories`].
 #[derive(Debug, Clone)]
 pub struct DistributionSide {
@@ -200,9 +208,20 @@ pub struct Binder<'a> {
     plan: &'a mut DatasetPlan,
     scope: Option<Expr>,
     reference: Option<(&'a str, &'a Schema)>,
+    /// Columns of type null (written with no values at all) that this check
+    /// reads as the type it needs: every value is null either way.
+    stand_ins: HashMap<String, DataType>,
     /// Where the check is written, for errors about it as a whole.
     pub span: Span,
 }
+
+/// The types an all-null column may stand in as, in order of preference.
+const STAND_IN_TYPES: [DataType; 4] = [
+    DataType::Utf8,
+    DataType::Float64,
+    DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, None),
+    DataType::Boolean,
+];
 
 impl<'a> Binder<'a> {
     #[allow(clippy::too_many_arguments)]
@@ -217,7 +236,20 @@ impl<'a> Binder<'a> {
         plan: &'a mut DatasetPlan,
         span: Span,
     ) -> Self {
-        Self { dataset, schema, df_schema, ctx, catalog, file, diags, plan, scope: None, reference: None, span }
+        Self {
+            dataset,
+            schema,
+            df_schema,
+            ctx,
+            catalog,
+            file,
+            diags,
+            plan,
+            scope: None,
+            reference: None,
+            stand_ins: HashMap::new(),
+            span,
+        }
     }
 
     pub fn error(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
@@ -268,6 +300,11 @@ impl<'a> Binder<'a> {
         if accepts(&dt) {
             return Some(dt);
         }
+        if dt == DataType::Null
+            && let Some(t) = STAND_IN_TYPES.iter().find(|t| accepts(t))
+        {
+            return Some(self.stand_in(column, t.clone()));
+        }
         let actual = crate::checks::type_name(&dt);
         self.error(column.span, format!("`{kind}` needs {what}; `{}` is {actual}", column.name), Some(help.into()));
         None
@@ -276,6 +313,23 @@ impl<'a> Binder<'a> {
     /// A column reference that is safe whatever the column is called.
     pub fn col(column: &Column) -> Expr {
         col(datafusion::common::Column::new_unqualified(&column.name))
+    }
+
+    /// Reads the all-null column `column` as a `t` column for this check (a
+    /// column of type null has no values, so any type describes it): `value`
+    /// then casts it. Returns `t`.
+    pub fn stand_in(&mut self, column: &Column, t: DataType) -> DataType {
+        self.stand_ins.insert(column.name.clone(), t.clone());
+        t
+    }
+
+    /// The column's values as the check reads them: [`Binder::col`], cast to
+    /// the type an all-null column stands in as (see [`Binder::stand_in`]).
+    pub fn value(&self, column: &Column) -> Expr {
+        match self.stand_ins.get(&column.name) {
+            Some(t) => datafusion::logical_expr::cast(Self::col(column), t.clone()),
+            None => Self::col(column),
+        }
     }
 
     /// Parses user SQL as a boolean row predicate over this dataset. Only an
@@ -342,8 +396,17 @@ impl<'a> Binder<'a> {
     /// Another dataset's column, for `references`.
     pub fn foreign_column(&mut self, dataset: &str, column: &str, span: Span) -> Option<DataType> {
         let Some(schema) = self.catalog.get(dataset) else {
-            let names: Vec<&str> = self.catalog.keys().map(String::as_str).collect();
-            let help = did_you_mean(dataset, &names);
+            // Suites' baselines are registered under internal names: never offer those.
+            let names: Vec<&str> =
+                self.catalog.keys().map(String::as_str).filter(|n| !n.ends_with(REFERENCE_SUFFIX)).collect();
+            let declare = format!(
+                "declare it in this suite, `datasets: {{ {dataset}: path/to/{dataset}.parquet }}`, \
+                 or run the suite that declares it in the same command"
+            );
+            let help = match nearest(dataset, names.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`? Otherwise {declare}"),
+                None => declare,
+            };
             self.error(span, format!("no dataset named `{dataset}` in this run"), Some(help));
             return None;
         };

@@ -445,7 +445,8 @@ fn rows_to_json(batches: &[RecordBatch]) -> Vec<Json> {
 
 /// One cell as JSON: numbers and booleans as such, everything else as text.
 pub fn cell_json(array: &dyn Array, row: usize) -> Json {
-    if array.is_null(row) {
+    // `logical_nulls`: a column of type null has no validity buffer, yet every value is null.
+    if array.logical_nulls().is_some_and(|n| n.is_null(row)) {
         return Json::Null;
     }
     let Ok(v) = ScalarValue::try_from_array(array, row) else {

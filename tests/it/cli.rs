@@ -103,6 +103,21 @@ fn spec_errors_are_reported_together_like_a_compiler() {
 }
 
 #[test]
+fn a_suite_without_its_checks_key_is_told_so() {
+    let out = probity(&["check", "tests/fixtures/no_checks_key.yaml"]);
+    assert_eq!(out.code, 2);
+    snapshot("error_no_checks_key", &out);
+}
+
+#[test]
+fn an_undeclared_dataset_gets_help_to_declare_it() {
+    let out = probity(&["check", "tests/fixtures/undeclared_dataset.yaml"]);
+    assert_eq!(out.code, 2);
+    assert!(!out.stderr.contains("__reference"), "internal names stay internal: {}", out.stderr);
+    snapshot("error_undeclared_dataset", &out);
+}
+
+#[test]
 fn errors_against_the_schema_name_the_cause_and_a_fix() {
     let out = probity(&["check", "tests/fixtures/bind_errors.yaml"]);
     assert_eq!(out.code, 2);

@@ -24,6 +24,18 @@ fn examples_pass_on_clean_data() {
 }
 
 #[test]
+fn every_example_suite_runs_on_its_own() {
+    let mut suites: Vec<_> = std::fs::read_dir("checks").unwrap().map(|e| e.unwrap().path()).collect();
+    suites.sort();
+    assert!(suites.len() >= 2);
+    for suite in suites {
+        let path = suite.to_string_lossy();
+        let outcome = block_on(probity::run(&request(&[&path]))).unwrap_or_else(|e| panic!("{path} alone: {e}"));
+        assert_eq!(outcome.status, Status::Pass, "{path} alone");
+    }
+}
+
+#[test]
 fn examples_fail_on_dirty_data_where_they_should() {
     let (status, checks) =
         statuses(&[("loans", "datasets/dirty/loans.parquet"), ("customers", "datasets/dirty/customers.parquet")]);

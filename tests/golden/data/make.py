@@ -42,3 +42,12 @@ pq.write_table(pa.table(people, schema=schema), "people.parquet", compression="z
 pq.write_table(schema.empty_table(), "empty.parquet", compression="zstd")
 teams = pa.table({"team_id": pa.array([1, 2, 3], pa.int64()), "team": ["red", "green", "blue"]})
 pq.write_table(teams, "teams.parquet", compression="zstd")
+
+# A column written with no values, as pandas and pyarrow write an all-missing
+# column: its Parquet type is null (issue: value checks must judge it, not refuse it).
+nothing = pa.table({
+    "id": pa.array([1, 2, 3, 4], pa.int64()),
+    "a": pa.nulls(4),
+    "country": pa.array(["US", "GB", "US", "DE"], pa.string()),
+})
+pq.write_table(nothing, "all_null.parquet", compression="zstd")
