@@ -228,6 +228,16 @@ fn gzip_files_folders_and_globs() {
 }
 
 #[test]
+fn compressed_ndjson() {
+    let lines = gzip(b"{\"id\": 1, \"score\": 2}\n{\"id\": 2, \"score\": null}\n");
+    csv_passes(
+        &[("rows.jsonl.gz", &lines)],
+        "DIR/rows.jsonl.gz",
+        "  - row_count: { min: 2, max: 2 }\n  - missing: { column: score, max: 1 }\n",
+    );
+}
+
+#[test]
 fn a_header_without_rows_is_an_empty_table() {
     csv_passes(
         &[("empty.csv", b"id,score\n")],
