@@ -210,7 +210,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn gzip_files_folders_and_globs() {
+fn gzip_and_bzip2_files_folders_and_globs() {
     let a = gzip(b"id,score,score\n1,2,3\n2,4,6\n");
     let b = gzip(b"id,score,score\n3,6,9\n");
     let checks = "  - row_count: { min: 3, max: 3 }\n  - stat: { column: score.1, metric: sum, min: 18, max: 18 }\n";
@@ -219,6 +219,17 @@ fn gzip_files_folders_and_globs() {
         csv_passes(files, source, checks);
     }
     csv_passes(&[("one.csv.gz", &a)], "DIR/one.csv.gz", "  - row_count: { min: 2, max: 2 }\n");
+    let bz2 = {
+        use std::io::Write;
+        let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        encoder.write_all(b"id,score\n1,2\n2,4\n").unwrap();
+        encoder.finish().unwrap()
+    };
+    csv_passes(
+        &[("one.csv.bz2", &bz2)],
+        "DIR/one.csv.bz2",
+        "  - stat: { column: score, metric: sum, min: 6, max: 6 }\n",
+    );
     // Compressed though not named so: `compression:` says it.
     csv_passes(
         &[("named.csv", &a)],
