@@ -13,9 +13,11 @@ pub enum Error {
     /// (e.g. `--data` naming a dataset no suite declares).
     #[error("{message}")]
     Usage { message: String, help: Option<String> },
-    /// A query failed while reading data (e.g. a corrupt file discovered mid-scan).
+    /// A query failed while reading data (e.g. a corrupt file discovered
+    /// mid-scan, or a CSV line that does not fit its header). `help` says
+    /// what to do when the cause is known.
     #[error("dataset `{dataset}`: cannot read the data in `{path}`: {message}")]
-    Query { dataset: String, path: String, message: String },
+    Query { dataset: String, path: String, message: String, help: Option<String> },
     /// A query needed more memory than the pool (`--memory-limit`) holds and
     /// could not spill. The data is fine.
     #[error("dataset `{dataset}`: the queries need more memory than --memory-limit allows: {message}")]
@@ -31,9 +33,10 @@ impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
             Self::Usage { help, .. } => help.as_deref(),
-            Self::Query { .. } => {
-                Some("the file may be corrupt or truncated: regenerate it, or point --data at a good copy")
-            }
+            Self::Query { help, .. } => Some(
+                help.as_deref()
+                    .unwrap_or("the file may be corrupt or truncated: regenerate it, or point --data at a good copy"),
+            ),
             Self::Memory { .. } => Some(
                 "raise --memory-limit; exact uniqueness and distinct counts of high-cardinality columns need the most \
                  (`probity plan` shows the grouped queries)",

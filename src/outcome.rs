@@ -49,6 +49,10 @@ pub struct RunOutcome {
     /// Problems that did not stop the run (e.g. an unreadable history file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How the data was read where the reader should know (e.g. repeated CSV
+    /// column names read as `name.1`); printed on stderr as `note:`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -181,7 +181,7 @@ fn collect_sources(
                 Some(did_you_mean(name, &names)),
             ));
         };
-        *entry = (Source { path: path.clone(), format: None, span: None }, None);
+        *entry = (entry.0.with_path(path), None);
     }
     Ok(sources)
 }
@@ -358,6 +358,7 @@ impl Prepared {
             duration_ms,
             suites,
             warnings,
+            notes: self.engine.notes(),
         })
     }
 }
@@ -413,8 +414,12 @@ impl Prepared {
                 message = rest;
             }
         }
-        let path = self.paths.get(dataset).map_or("?", String::as_str);
-        Error::Query { dataset: dataset.to_string(), path: path.to_string(), message: message.to_string() }
+        let path = self.paths.get(dataset).map_or("?", String::as_str).to_string();
+        let dataset = dataset.to_string();
+        match self.engine.csv_read_error(&dataset, &text) {
+            Some(e) => Error::Query { dataset, path, message: e.message, help: e.help },
+            None => Error::Query { dataset, path, message: message.to_string(), help: None },
+        }
     }
 }
 

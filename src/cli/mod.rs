@@ -219,6 +219,9 @@ async fn plan(args: CommonArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for note in prepared.engine.notes() {
+        eprintln!("note: {note}");
+    }
     match prepared.explain().await {
         Ok(text) => {
             print!("{text}");
@@ -256,6 +259,9 @@ async fn check(args: CheckArgs) -> ExitCode {
             let width = if tty { comfy_table_width() } else { 120 };
             print!("{}", report::Terminal { color: tty && !no_color, width }.render(&outcome));
         }
+    }
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
     }
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");

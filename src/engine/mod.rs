@@ -47,6 +47,10 @@ pub struct EngineOptions {
 pub struct Engine {
     ctx: SessionContext,
     scans: ScanCounts,
+    /// What opening the sources noticed, for the run's notes.
+    notes: std::sync::Mutex<Vec<String>>,
+    /// The CSV datasets' files, to explain a parse error met mid-query.
+    csv: std::sync::Mutex<BTreeMap<String, source::CsvFiles>>,
     /// Whether the memory pool is bounded (queries may spill).
     bounded: bool,
 }
@@ -62,7 +66,13 @@ impl Engine {
             runtime = runtime.with_memory_limit(bytes, 1.0);
         }
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
-        Ok(Self { ctx, scans: ScanCounts::default(), bounded: options.memory_limit.is_some() })
+        Ok(Self {
+            ctx,
+            scans: ScanCounts::default(),
+            notes: std::sync::Mutex::default(),
+            csv: std::sync::Mutex::default(),
+            bounded: options.memory_limit.is_some(),
+        })
     }
 
     pub fn context(&self) -> &SessionContext {
@@ -76,11 +86,29 @@ impl Engine {
 
     /// Registers a dataset under `name`; returns its schema.
     pub async fn register(&self, name: &str, source: &Source) -> Result<Arc<Schema>, SourceError> {
-        let table = source::open(&self.ctx, source).await?;
+        let source::Opened { table, notes, csv } = source::open(&self.ctx, source).await?;
         let schema = datafusion::catalog::TableProvider::schema(table.as_ref());
+        self.notes.lock().expect("notes lock").extend(notes);
+        if let Some(csv) = csv {
+            self.csv.lock().expect("csv lock").insert(name.to_string(), csv);
+        }
         let counted = counting::CountingTable::new(table, self.scans.counter(name));
         self.ctx.register_table(name, Arc::new(counted)).map_err(|e| SourceError::new(source, e.to_string()))?;
         Ok(schema)
+    }
+
+    /// What opening the sources noticed (e.g. renamed CSV columns), sorted.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.notes.lock().expect("notes lock").clone();
+        notes.sort();
+        notes.dedup();
+        notes
+    }
+
+    /// A query's read error on a CSV dataset, explained from its files (the
+    /// line and the cause); `None` for other datasets.
+    pub fn csv_read_error(&self, dataset: &str, message: &str) -> Option<SourceError> {
+        self.csv.lock().expect("csv lock").get(dataset).map(|csv| csv.read_error(message))
     }
 
     /// The fused aggregate of every scalar metric of a dataset, and how to

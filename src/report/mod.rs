@@ -132,6 +132,7 @@ pub(crate) mod tests {
             duration_ms: 1234,
             suites,
             warnings: Vec::new(),
+            notes: Vec::new(),
         }
     }
 

@@ -46,13 +46,46 @@ pub struct DatasetDecl {
     pub source: Source,
 }
 
-/// Where data is read from: a file, a glob or a (hive-partitioned) folder.
-#[derive(Debug, Clone)]
+/// Where data is read from (a file, a glob or a hive-partitioned folder) and
+/// how to read it. Written as a path, or as a mapping with `path` and the
+/// reading options (docs/sources.md).
+#[derive(Debug, Clone, Default)]
 pub struct Source {
     pub path: String,
+    /// `None`: from the file extension.
     pub format: Option<Format>,
+    /// `None`: from the file extension (`.csv.gz`), else uncompressed.
+    pub compression: Option<Compression>,
+    pub csv: CsvOptions,
     /// `None` when the path came from the command line.
     pub span: Option<Span>,
+}
+
+impl Source {
+    /// The same source read from another path (`--data NAME=PATH`): the
+    /// reading options stay; the format is the new path's when its name tells.
+    #[must_use]
+    pub fn with_path(&self, path: &str) -> Self {
+        let format = if Format::from_path(path).is_some() { None } else { self.format };
+        let compression = if Compression::from_path(path).is_some() { None } else { self.compression };
+        Self { path: path.to_string(), format, compression, csv: self.csv.clone(), span: None }
+    }
+}
+
+/// How to read CSV files; `None` is the default (`,`, `"`, a header line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    pub delimiter: Option<u8>,
+    pub quote: Option<u8>,
+    pub header: Option<bool>,
+    /// Field texts read as null besides the empty field (always null).
+    pub null_values: Vec<String>,
+}
+
+impl CsvOptions {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +109,10 @@ impl Format {
         }
     }
 
-    /// The format a path's extension implies (`data.parquet`, `*.csv`, ...).
+    /// The format a path's extension implies (`data.parquet`, `*.csv`,
+    /// `data.csv.gz`, ...).
     pub fn from_path(path: &str) -> Option<Self> {
+        let path = Compression::strip(path);
         let ext = Path::new(path).extension()?.to_str()?;
         Self::from_name(ext)
     }
@@ -89,6 +124,61 @@ impl Format {
             Self::Csv => &[".csv"],
             Self::Json => &[".json", ".jsonl", ".ndjson"],
             Self::Arrow => &[".arrow", ".ipc", ".feather"],
+        }
+    }
+
+    /// Whether DataFusion decompresses files of this format while reading.
+    pub fn compressible(self) -> bool {
+        matches!(self, Self::Csv | Self::Json)
+    }
+}
+
+/// The compression of CSV and NDJSON files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Bzip2,
+    Xz,
+    Zstd,
+}
+
+impl Compression {
+    pub const NAMES: [&'static str; 5] = ["gzip", "bzip2", "xz", "zstd", "none"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "none" | "uncompressed" => Some(Self::None),
+            "gzip" | "gz" => Some(Self::Gzip),
+            "bzip2" | "bz2" => Some(Self::Bzip2),
+            "xz" => Some(Self::Xz),
+            "zstd" | "zst" => Some(Self::Zstd),
+            _ => None,
+        }
+    }
+
+    /// The file name suffix of compressed files (`.gz`); empty for none.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::Gzip => ".gz",
+            Self::Bzip2 => ".bz2",
+            Self::Xz => ".xz",
+            Self::Zstd => ".zst",
+        }
+    }
+
+    /// The compression a path's last extension implies (`data.csv.gz`).
+    pub fn from_path(path: &str) -> Option<Self> {
+        let ext = Path::new(path).extension()?.to_str()?;
+        Self::from_name(ext).filter(|c| *c != Self::None && c.suffix()[1..].eq_ignore_ascii_case(ext))
+    }
+
+    /// The path without its compression suffix.
+    pub fn strip(path: &str) -> &str {
+        match Self::from_path(path) {
+            Some(c) => &path[..path.len() - c.suffix().len()],
+            None => path,
         }
     }
 }
@@ -338,7 +428,8 @@ fn parse_dataset(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -
     Some(DatasetDecl { name, name_span, source })
 }
 
-/// `reference: path` or `reference: { source: path, format: csv }`.
+/// `reference: path` or `reference: { source: path, format: csv }` (where
+/// `source` may be a mapping with reading options).
 fn parse_source(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Option<Source> {
     if node.as_str().is_some() {
         return source_from(file, node, None, diags);
@@ -382,31 +473,193 @@ fn parse_datasets(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) 
     out
 }
 
+/// Keys of a source written as a mapping.
+const SOURCE_KEYS: [&str; 7] = ["path", "format", "compression", "delimiter", "quote", "header", "null_values"];
+/// The keys of [`SOURCE_KEYS`] that only CSV files have.
+const CSV_KEYS: [&str; 4] = ["delimiter", "quote", "header", "null_values"];
+
+/// A `source:` value: a path, or `{ path, format, compression, delimiter,
+/// quote, header, null_values }`. `format` is the key written beside
+/// `source:` (the older form), if any.
 fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags: &mut Diagnostics) -> Option<Source> {
-    let Some(path) = node.as_str().filter(|s| !s.trim().is_empty()) else {
-        diags.push(Diagnostic::new(
-            file,
-            Some(node.span),
-            format!("`source` must be a path, found {}", node.describe()),
-        ));
-        return None;
+    let entries = match &node.value {
+        Value::Str(path) if !path.trim().is_empty() => &[][..],
+        Value::Map(entries) => entries.as_slice(),
+        _ => {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    Some(node.span),
+                    format!("`source` must be a path or a mapping, found {}", node.describe()),
+                )
+                .with_help(Some(
+                    "for example `source: data.csv` or `source: { path: data.csv, delimiter: \";\" }`".into(),
+                )),
+            );
+            return None;
+        }
     };
-    let format = match format {
-        None => None,
-        Some(f) => {
-            if let Some(fmt) = f.as_str().and_then(Format::from_name) {
-                Some(fmt)
-            } else {
+    let before = diags.len();
+    let mut source =
+        Source { path: node.as_str().unwrap_or_default().to_string(), span: Some(node.span), ..Source::default() };
+    let mut format_node = format;
+    let mut csv_keys = Vec::new();
+    for (key, value) in entries {
+        let name = key.as_str().unwrap_or("?");
+        if CSV_KEYS.contains(&name) {
+            csv_keys.push(key);
+        }
+        match name {
+            "path" => match value.as_str().filter(|s| !s.trim().is_empty()) {
+                Some(path) => source.path = path.to_string(),
+                None => diags.push(Diagnostic::new(
+                    file,
+                    Some(value.span),
+                    format!("`path` must be a file, a glob or a folder, found {}", value.describe()),
+                )),
+            },
+            "format" => {
+                if format.is_some() {
+                    diags.push(
+                        Diagnostic::new(file, Some(key.span), "`format` is given twice")
+                            .with_help(Some("keep the one inside `source:`".into())),
+                    );
+                }
+                format_node = Some(value);
+            }
+            "compression" => source.compression = compression(file, value, diags),
+            "delimiter" => source.csv.delimiter = one_character(file, "delimiter", value, diags),
+            "quote" => source.csv.quote = one_character(file, "quote", value, diags),
+            "header" => match yes_or_no(value) {
+                Some(header) => source.csv.header = Some(header),
+                None => diags.push(Diagnostic::new(
+                    file,
+                    Some(value.span),
+                    format!("`header` must be true or false, found {}", value.describe()),
+                )),
+            },
+            "null_values" => source.csv.null_values = null_values(file, value, diags),
+            _ => unknown_key(file, key, "source", &SOURCE_KEYS, diags),
+        }
+    }
+    if !entries.is_empty() && !entries.iter().any(|(k, _)| k.as_str() == Some("path")) {
+        diags.push(
+            Diagnostic::new(file, Some(node.span), "`source` needs a `path`")
+                .with_help(Some("a file, a glob or a folder, e.g. `path: datasets/loans.csv`".into())),
+        );
+    }
+    if let Some(f) = format_node {
+        match f.as_str().and_then(Format::from_name) {
+            Some(fmt) => source.format = Some(fmt),
+            None => {
                 let name = f.as_str().unwrap_or("?");
                 diags.push(
                     Diagnostic::new(file, Some(f.span), format!("unknown format `{name}`"))
                         .with_help(Some(did_you_mean(name, &Format::NAMES))),
                 );
-                return None;
             }
         }
+    }
+    if (source.csv.delimiter.is_some() || source.csv.quote.is_some()) && source.csv.delimiter == source.csv.quote {
+        diags.push(Diagnostic::new(file, Some(node.span), "`delimiter` and `quote` must differ"));
+    }
+    // Options of another format: a mistake whenever the format is known here
+    // (a folder's format is known only when opening it; see engine::source).
+    if let Some(format) = source.format.or_else(|| Format::from_path(&source.path)) {
+        for key in csv_keys.iter().filter(|_| format != Format::Csv) {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    Some(key.span),
+                    format!("`{}` applies to CSV files; this source is {format}", key.as_str().unwrap_or("?")),
+                )
+                .with_help(Some("remove it, or set `format: csv` if the files are CSV".into())),
+            );
+        }
+        if source.compression.is_some_and(|c| c != Compression::None) && !format.compressible() {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    Some(node.span),
+                    format!("`compression` applies to CSV and JSON files; this source is {format}"),
+                )
+                .with_help(Some("Parquet and Arrow files carry their own compression: remove `compression`".into())),
+            );
+        }
+    }
+    (diags.len() == before).then_some(source)
+}
+
+/// A boolean, also when written `yes`/`no`, `on`/`off` or `y`/`n` (YAML
+/// 1.1 reads these as booleans, YAML 1.2 as strings: both are accepted).
+fn yes_or_no(node: &Node) -> Option<bool> {
+    match &node.value {
+        Value::Bool(b) => Some(*b),
+        Value::Str(s) => match s.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "on" => Some(true),
+            "false" | "no" | "n" | "off" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A delimiter or quote: one ASCII character other than a line break.
+fn one_character(file: &Arc<SourceFile>, key: &str, node: &Node, diags: &mut Diagnostics) -> Option<u8> {
+    let text = node.as_str().unwrap_or_default();
+    match text.as_bytes() {
+        [b] if b.is_ascii() && !matches!(b, b'\n' | b'\r') => Some(*b),
+        _ => {
+            let found = if node.as_str().is_some() {
+                format!("`{}`", text.replace('\t', "\\t").replace('\n', "\\n"))
+            } else {
+                node.describe().to_string()
+            };
+            diags.push(
+                Diagnostic::new(file, Some(node.span), format!("`{key}` must be one character, found {found}"))
+                    .with_help(Some(format!(
+                        "for example `{key}: \";\"`, or `{key}: \"\\t\"` for a tab (in double quotes)"
+                    ))),
+            );
+            None
+        }
+    }
+}
+
+fn compression(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Option<Compression> {
+    let name = node.as_str().unwrap_or("?");
+    let found = Compression::from_name(name);
+    if found.is_none() {
+        diags.push(
+            Diagnostic::new(file, Some(node.span), format!("unknown compression `{name}`"))
+                .with_help(Some(did_you_mean(name, &Compression::NAMES))),
+        );
+    }
+    found
+}
+
+/// `null_values: [NA, "N/A", ""]` or a single marker.
+fn null_values(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Vec<String> {
+    let items = match &node.value {
+        Value::Seq(items) => items.as_slice(),
+        _ => std::slice::from_ref(node),
     };
-    Some(Source { path: path.to_string(), format, span: Some(node.span) })
+    let mut markers = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::Str(s) => markers.push(s.clone()),
+            Value::Int(i) => markers.push(i.to_string()),
+            _ => diags.push(
+                Diagnostic::new(
+                    file,
+                    Some(item.span),
+                    format!("a null marker is the text of a field, found {}", item.describe()),
+                )
+                .with_help(Some("write it in quotes, e.g. `null_values: [\"NA\", \"null\", \"-999.0\"]`".into())),
+            ),
+        }
+    }
+    markers
 }
 
 fn parse_defaults(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Severity {
@@ -633,8 +886,124 @@ mod tests {
         assert_eq!(messages, ["missing `version`", "missing `dataset`"]);
     }
 
+    /// A problem: line, column, message, help.
+    type Found = (u32, u32, String, Option<String>);
+
+    fn source_of(source: &str) -> (Option<Source>, Vec<Found>) {
+        let (suite, diags) = parse(&format!("version: 1\ndataset:\n  name: t\n  source: {source}\nchecks: []\n"));
+        let found = diags
+            .0
+            .iter()
+            .map(|d| (d.span.unwrap().line, d.span.unwrap().col, d.message.clone(), d.help.clone()))
+            .collect();
+        (suite.map(|s| s.dataset.source), found)
+    }
+
+    #[test]
+    fn a_source_is_a_path_or_a_mapping_with_csv_options() {
+        let (source, diags) = source_of(
+            r#"{ path: data.txt, format: csv, delimiter: ";", quote: "'", header: false, null_values: [NA, "N/A", "", -999], compression: gzip }"#,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let source = source.unwrap();
+        assert_eq!(
+            (source.path.as_str(), source.format, source.compression),
+            ("data.txt", Some(Format::Csv), Some(Compression::Gzip))
+        );
+        assert_eq!(
+            source.csv,
+            CsvOptions {
+                delimiter: Some(b';'),
+                quote: Some(b'\''),
+                header: Some(false),
+                null_values: vec!["NA".into(), "N/A".into(), String::new(), "-999".into()],
+            }
+        );
+        let (source, diags) = source_of("data.csv");
+        assert!(diags.is_empty() && source.unwrap().csv.is_default());
+        // YAML 1.1 reads `no` as a boolean, YAML 1.2 as a string: both mean false.
+        for no in ["no", "off", "n", "false", "'no'"] {
+            let (source, diags) = source_of(&format!("{{ path: data.csv, header: {no} }}"));
+            assert!(diags.is_empty(), "{no}: {diags:?}");
+            assert_eq!(source.unwrap().csv.header, Some(false), "{no}");
+        }
+    }
+
+    #[test]
+    fn source_mistakes_are_reported_where_they_are() {
+        let (_, diags) =
+            source_of(r#"{ path: data.csv, delimter: ";", quote: "''", header: maybe, compression: zip }"#);
+        let found: Vec<(u32, &str, Option<&str>)> =
+            diags.iter().map(|(l, _, m, h)| (*l, m.as_str(), h.as_deref())).collect();
+        assert_eq!(
+            found,
+            [
+                (4, "unknown key `delimter` in `source`", Some("did you mean `delimiter`?")),
+                (
+                    4,
+                    "`quote` must be one character, found `''`",
+                    Some("for example `quote: \";\"`, or `quote: \"\\t\"` for a tab (in double quotes)")
+                ),
+                (4, "`header` must be true or false, found a string", None),
+                (4, "unknown compression `zip`", Some("did you mean `gzip`?")),
+            ]
+        );
+        let (_, diags) = source_of(r#"{ path: data.parquet, delimiter: ";" }"#);
+        assert_eq!(diags[0].2, "`delimiter` applies to CSV files; this source is parquet");
+        assert_eq!(diags[0].1, 33, "the caret is on the key");
+        let (_, diags) = source_of("{ path: data.parquet, compression: gzip }");
+        assert_eq!(diags[0].2, "`compression` applies to CSV and JSON files; this source is parquet");
+        let (_, diags) = source_of("{ format: csv }");
+        assert_eq!(diags[0].2, "`source` needs a `path`");
+        let (_, diags) = source_of(r#"{ path: a.csv, delimiter: "|", quote: "|" }"#);
+        assert_eq!(diags[0].2, "`delimiter` and `quote` must differ");
+        let (_, diags) = source_of("[a.csv]");
+        assert_eq!(diags[0].2, "`source` must be a path or a mapping, found a list");
+    }
+
+    #[test]
+    fn format_beside_the_source_or_inside_it_once() {
+        let (suite, diags) =
+            parse("version: 1\ndataset: { name: t, source: { path: x.txt }, format: csv }\nchecks: []\n");
+        assert!(diags.is_empty(), "{diags}");
+        assert_eq!(suite.unwrap().dataset.source.format, Some(Format::Csv));
+        let (_, diags) =
+            parse("version: 1\ndataset: { name: t, source: { path: x.txt, format: csv }, format: csv }\nchecks: []\n");
+        assert_eq!(diags.0[0].message, "`format` is given twice");
+        let (suite, diags) = parse(
+            "version: 1\ndataset: { name: t, source: a.csv }\nreference: { source: { path: b.csv, delimiter: ';' } }\ndatasets: { c: { source: { path: c.csv, header: false } } }\nchecks: []\n",
+        );
+        assert!(diags.is_empty(), "{diags}");
+        let suite = suite.unwrap();
+        assert_eq!(suite.reference.unwrap().csv.delimiter, Some(b';'));
+        assert_eq!(suite.datasets[0].source.csv.header, Some(false));
+    }
+
+    #[test]
+    fn data_overrides_keep_the_reading_options() {
+        let source = Source {
+            path: "a.csv".into(),
+            csv: CsvOptions { delimiter: Some(b';'), ..CsvOptions::default() },
+            span: None,
+            format: Some(Format::Csv),
+            compression: Some(Compression::Gzip),
+        };
+        let other = source.with_path("b.csv.gz");
+        assert_eq!(
+            (other.path.as_str(), other.format, other.compression, other.csv.delimiter),
+            ("b.csv.gz", None, None, Some(b';'))
+        );
+        let other = source.with_path("b.data");
+        assert_eq!((other.format, other.compression), (Some(Format::Csv), Some(Compression::Gzip)));
+    }
+
     #[test]
     fn formats_from_names_and_paths() {
+        assert_eq!(Format::from_path("a/b.csv.gz"), Some(Format::Csv));
+        assert_eq!(Format::from_path("a/*.jsonl.zst"), Some(Format::Json));
+        assert_eq!(Compression::from_path("a/b.csv.bz2"), Some(Compression::Bzip2));
+        assert_eq!(Compression::from_path("a/b.csv"), None);
+        assert_eq!(Compression::strip("a/b.csv.xz"), "a/b.csv");
         assert_eq!(Format::from_path("a/b.parquet"), Some(Format::Parquet));
         assert_eq!(Format::from_path("a/*.jsonl"), Some(Format::Json));
         assert_eq!(Format::from_path("a/b.ipc"), Some(Format::Arrow));

@@ -149,12 +149,26 @@ fn user_sql_is_an_expression_only() {
 }
 
 #[test]
+fn repeated_csv_column_names_are_read_with_a_note() {
+    let out = probity(&["check", "tests/fixtures/repeated.yaml", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let note = "note: tests/fixtures/repeated.csv: repeated column name `score` read as `score` and `score.1`\n";
+    assert_eq!(out.stderr, note);
+    assert!(
+        out.stdout.contains("\"notes\": [\n    \"tests/fixtures/repeated.csv: repeated column name"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn unreadable_data_exits_2_naming_the_file() {
     for (fixture, needle) in [
         ("missing_data", "no such file"),
         ("truncated", "truncated.parquet"),
         ("garbage", "garbage.parquet"),
         ("corrupt", "people"),
+        ("ragged", "line 3 has 4 fields, the header has 3"),
     ] {
         let out = probity(&["check", &format!("tests/fixtures/{fixture}.yaml")]);
         assert_eq!(out.code, 2, "{fixture}: {}", out.snapshot());
