@@ -590,16 +590,12 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
     (diags.len() == before).then_some(source)
 }
 
-/// A boolean, also when written `yes`/`no`, `on`/`off` or `y`/`n` (YAML
-/// 1.1 reads these as booleans, YAML 1.2 as strings: both are accepted).
-fn yes_or_no(node: &Node) -> Option<bool> {
+/// A boolean, also when written `yes`/`no`, `on`/`off` or `y`/`n` (strings
+/// under YAML 1.2).
+pub(crate) fn yes_or_no(node: &Node) -> Option<bool> {
     match &node.value {
         Value::Bool(b) => Some(*b),
-        Value::Str(s) => match s.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" | "on" => Some(true),
-            "false" | "no" | "n" | "off" => Some(false),
-            _ => None,
-        },
+        Value::Str(s) => yaml::bool_word(s),
         _ => None,
     }
 }

@@ -200,10 +200,9 @@ impl<'a> Params<'a> {
 
     pub fn opt_bool(&mut self, key: &'static str) -> Option<bool> {
         let node = self.get(key)?;
-        match &node.value {
-            Value::Bool(b) => Some(*b),
-            Value::Str(s) if super::yaml::bool_word(s).is_some() => super::yaml::bool_word(s),
-            _ => {
+        match super::yes_or_no(node) {
+            Some(b) => Some(b),
+            None => {
                 self.error(node.span, format!("`{key}` must be true or false, found {}", node.describe()), None);
                 None
             }
