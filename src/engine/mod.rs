@@ -391,10 +391,18 @@ impl Engine {
             SampleQuery::DuplicateKeys { keys, scope } => {
                 let mut order = vec![col(COUNT).sort(false, true)];
                 order.extend(keys.iter().map(|k| ident(k).sort(true, true)));
-                self.key_counts(&plan.dataset, keys, scope.clone())
-                    .await?
-                    .filter(col(COUNT).gt(lit(1i64)))?
-                    .sort(order)?
+                // As the check counted them: mostly distinct keys by their
+                // hash first, so that only keys whose hash repeats are grouped.
+                let mostly_distinct = plan.grouped.iter().any(|g| {
+                    matches!(g, GroupedMetric::Duplicates { keys: k, scope: s, mostly_distinct: true }
+                        if k == keys && s == scope)
+                });
+                let counts = if mostly_distinct && self.hashes_pay(&plan.dataset, keys).await? {
+                    self.repeated_hash_key_counts(&plan.dataset, keys, scope.clone()).await?
+                } else {
+                    self.key_counts(&plan.dataset, keys, scope.clone()).await?
+                };
+                counts.filter(col(COUNT).gt(lit(1i64)))?.sort(order)?
             }
             SampleQuery::Orphans { index } => {
                 let value = col("__probity_value");
