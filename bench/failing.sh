@@ -19,6 +19,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/probity-release}"
 RUNS="${RUNS:-5}"
 DATA_DIR=/root/bench-data
 OUT="$DATA_DIR/failing"
+LOANS="${LOANS:-$DATA_DIR/loans.parquet}"   # bench/run.sh's table
 PY="${PYTHON:-$DATA_DIR/venv/bin/python}"
 BIN="$OUT/bin"   # private copies: a rebuild elsewhere cannot swap them mid-run
 mkdir -p "$BIN" "$OUT/suites"
@@ -31,11 +32,11 @@ if [ -n "${BEFORE:-}" ]; then
 fi
 
 # The data: the benchmark's table, then its passing and failing copies.
-if [ ! -f "$DATA_DIR/loans.parquet" ]; then
-  "$CARGO_TARGET_DIR/release/examples/generate" --rows 10000000 --out "$DATA_DIR" --only loans
+if [ ! -f "$LOANS" ]; then
+  "$CARGO_TARGET_DIR/release/examples/generate" --rows 10000000 --out "$(dirname "$LOANS")" --only loans
 fi
-[ -f "$OUT/pass.parquet" ] || "$PY" bench/make_failing.py --copy "$DATA_DIR/loans.parquet" "$OUT/pass.parquet"
-[ -f "$OUT/fail.parquet" ] || "$PY" bench/make_failing.py "$DATA_DIR/loans.parquet" "$OUT/fail.parquet"
+[ -f "$OUT/pass.parquet" ] || "$PY" bench/make_failing.py --copy "$LOANS" "$OUT/pass.parquet"
+[ -f "$OUT/fail.parquet" ] || "$PY" bench/make_failing.py "$LOANS" "$OUT/fail.parquet"
 
 # The suites.
 grep -v '^  - unique:' bench/suite20.yaml >"$OUT/suites/suite20_nounique.yaml"

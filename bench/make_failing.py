@@ -74,7 +74,9 @@ def fail(batch: pa.RecordBatch, start: int) -> pa.RecordBatch:
     email = pc.replace_substring(cols["email"], "@", ".at.")
     cols["email"] = where(i % 7 == 0, email, cols["email"])
     fields = [f.with_nullable(True) for f in batch.schema]
-    return pa.RecordBatch.from_arrays([cols[f.name].cast(f.type) for f in fields], schema=pa.schema(fields))
+    arrays = [cols[f.name].cast(f.type) for f in fields]
+    arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def copy(batch: pa.RecordBatch, _start: int) -> pa.RecordBatch:
