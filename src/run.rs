@@ -335,16 +335,26 @@ impl Prepared {
         if !sample_jobs.is_empty() {
             progress.step(format!("fetching failing samples of {} checks", sample_jobs.len()));
         }
-        let samples = futures::future::join_all(sample_jobs.iter().map(|(_, _, dataset, q, scope)| async {
+        // One bounded pass per dataset for the samples of all its failed checks.
+        let mut by_dataset: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (job, (_, _, dataset, _, _)) in sample_jobs.iter().enumerate() {
+            by_dataset.entry(dataset).or_default().push(job);
+        }
+        let samples = futures::future::join_all(by_dataset.iter().map(|(dataset, jobs)| async {
             let clock = Instant::now();
-            let sample = self.engine.sample(&self.plans[*dataset], q, scope.clone(), request.sample_size).await;
-            (sample, clock.elapsed())
+            let queries: Vec<_> = jobs.iter().map(|&j| (sample_jobs[j].3, sample_jobs[j].4.clone())).collect();
+            let samples = self.engine.samples(&self.plans[*dataset], &queries, request.sample_size).await;
+            (samples, clock.elapsed())
         }))
         .await;
-        for ((si, ci, dataset, _, _), (sample, took)) in sample_jobs.iter().zip(samples) {
-            let check = &mut suites[*si].checks[*ci];
-            check.failing_sample = Some(sample.map_err(|e| self.query_error(dataset, &e))?);
-            check.duration += took;
+        for ((dataset, jobs), (samples, took)) in by_dataset.iter().zip(samples) {
+            let samples = samples.map_err(|e| self.query_error(dataset, &e))?;
+            for (&job, sample) in jobs.iter().zip(samples) {
+                let (si, ci, ..) = sample_jobs[job];
+                let check = &mut suites[si].checks[ci];
+                check.failing_sample = Some(sample);
+                check.duration += took;
+            }
         }
 
         let status = RunOutcome::worst(suites.iter().flat_map(|s| s.checks.iter().map(|c| c.status)));

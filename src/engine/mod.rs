@@ -9,13 +9,14 @@ mod counting;
 mod drift;
 mod fused;
 mod key_hash;
+mod sample;
 mod source;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Schema, UInt64Type};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::common::{JoinType, ScalarValue};
 use datafusion::dataframe::DataFrame;
@@ -324,8 +325,71 @@ impl Engine {
         futures::future::try_join(scalars, grouped).await
     }
 
-    /// Up to `limit` offending rows or values of a failed check, in a stable order.
-    pub async fn sample(
+    /// Up to `limit` offending rows or values of each of a dataset's failed
+    /// checks (`queries`: a check's sample query and scope), in a stable order.
+    ///
+    /// Every `Rows` and `Values` sample comes from one aggregate query over
+    /// the dataset, a bounded [`sample`] aggregate per check: the `limit`
+    /// smallest offending rows, or the `limit` smallest distinct offending
+    /// values with their counts (shown most frequent first), whatever the
+    /// number of offending rows. Duplicate keys and orphans regroup their
+    /// keys, one query each, at the same time.
+    pub async fn samples(
+        &self,
+        plan: &DatasetPlan,
+        queries: &[(&SampleQuery, Option<Expr>)],
+        limit: usize,
+    ) -> Result<Vec<Vec<Json>>, DataFusionError> {
+        let table = self.ctx.table(plan.dataset.as_str()).await?;
+        let schema = table.schema().as_arrow().clone();
+        let mut aggs = Vec::new();
+        let mut fused = vec![None; queries.len()];
+        for (i, (query, scope)) in queries.iter().enumerate() {
+            let (predicate, columns) = match query {
+                SampleQuery::Rows { predicate, columns } => (predicate, columns.as_slice()),
+                SampleQuery::Values { predicate, column } => (predicate, std::slice::from_ref(column)),
+                SampleQuery::DuplicateKeys { .. } | SampleQuery::Orphans { .. } => continue,
+            };
+            let types: Vec<DataType> = columns
+                .iter()
+                .map(|c| schema.field_with_name(c).map(|f| f.data_type().clone()))
+                .collect::<Result<_, _>>()?;
+            if columns.is_empty() || !sample::supported(&types) {
+                continue;
+            }
+            let offending = and_opt(scope.clone(), Some(predicate.clone())).unwrap_or(lit(true));
+            let agg = sample::expr(offending, columns.iter().map(|c| ident(c)).collect(), limit);
+            fused[i] = Some(aggs.len());
+            aggs.push(agg.alias(format!("__probity_sample_{i}")));
+        }
+        let bounded = async {
+            if aggs.is_empty() {
+                return Ok(Vec::new());
+            }
+            table.aggregate(vec![], aggs)?.collect().await
+        };
+        let grouped = futures::future::try_join_all(
+            queries
+                .iter()
+                .zip(&fused)
+                .filter(|(_, at)| at.is_none())
+                .map(|((query, scope), _)| self.sample(plan, query, scope.clone(), limit)),
+        );
+        let (batches, mut grouped) = futures::future::try_join(bounded, grouped).await?;
+        grouped.reverse();
+        let mut out = Vec::with_capacity(queries.len());
+        for ((query, _), at) in queries.iter().zip(fused) {
+            out.push(match at {
+                Some(at) => sampled_json(query, single_row(&batches)?.column(at).as_ref(), limit)?,
+                None => grouped.pop().ok_or_else(|| DataFusionError::Internal("a sample is missing".into()))?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` offending rows or values of a failed check, in a stable
+    /// order, by a query of its own (grouping every offending value).
+    async fn sample(
         &self,
         plan: &DatasetPlan,
         query: &SampleQuery,
@@ -355,10 +419,18 @@ impl Engine {
             SampleQuery::DuplicateKeys { keys, scope } => {
                 let mut order = vec![col(COUNT).sort(false, true)];
                 order.extend(keys.iter().map(|k| ident(k).sort(true, true)));
-                self.key_counts(&plan.dataset, keys, scope.clone())
-                    .await?
-                    .filter(col(COUNT).gt(lit(1i64)))?
-                    .sort(order)?
+                // As the check counted them: mostly distinct keys by their
+                // hash first, so that only keys whose hash repeats are grouped.
+                let mostly_distinct = plan.grouped.iter().any(|g| {
+                    matches!(g, GroupedMetric::Duplicates { keys: k, scope: s, mostly_distinct: true }
+                        if k == keys && s == scope)
+                });
+                let counts = if mostly_distinct && self.hashes_pay(&plan.dataset, keys).await? {
+                    self.repeated_hash_key_counts(&plan.dataset, keys, scope.clone()).await?
+                } else {
+                    self.key_counts(&plan.dataset, keys, scope.clone()).await?
+                };
+                counts.filter(col(COUNT).gt(lit(1i64)))?.sort(order)?
             }
             SampleQuery::Orphans { index } => {
                 let value = col("__probity_value");
@@ -447,6 +519,50 @@ fn single_row(batches: &[RecordBatch]) -> Result<&RecordBatch, DataFusionError> 
         .iter()
         .find(|b| b.num_rows() > 0)
         .ok_or_else(|| DataFusionError::Internal("an aggregate without GROUP BY returned no row".into()))
+}
+
+/// The JSON rows of a [`sample`] aggregate's result: `Values` as
+/// `{column: value, count: n}`, most frequent first (ties in value order);
+/// `Rows` as `{column: value, ...}`, each row repeated as often as it occurs,
+/// up to `limit` rows.
+fn sampled_json(query: &SampleQuery, result: &dyn Array, limit: usize) -> Result<Vec<Json>, DataFusionError> {
+    let unexpected = || DataFusionError::Internal("a sample has unexpected types".into());
+    let list = result.as_list_opt::<i32>().ok_or_else(unexpected)?;
+    if list.is_empty() || list.is_null(0) {
+        return Ok(Vec::new());
+    }
+    let kept = list.value(0);
+    let kept = kept.as_struct_opt().ok_or_else(unexpected)?;
+    let width = kept.num_columns() - 1;
+    let counts = kept.column(width).as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
+    let mut rows = Vec::new();
+    match query {
+        SampleQuery::Values { column, .. } => {
+            let mut order: Vec<usize> = (0..kept.len()).collect();
+            order.sort_by_key(|&i| std::cmp::Reverse(counts.value(i))); // stable: ties stay in value order
+            for i in order.into_iter().take(limit) {
+                let mut obj = Map::new();
+                obj.insert(column.clone(), cell_json(kept.column(0).as_ref(), i));
+                obj.insert("count".to_string(), counts.value(i).into());
+                rows.push(Json::Object(obj));
+            }
+        }
+        SampleQuery::Rows { columns, .. } => {
+            for i in 0..kept.len() {
+                let mut obj = Map::new();
+                for (c, name) in columns.iter().enumerate().take(width) {
+                    obj.insert(name.clone(), cell_json(kept.column(c).as_ref(), i));
+                }
+                let n = usize::try_from(counts.value(i)).unwrap_or(usize::MAX).min(limit - rows.len());
+                rows.extend(std::iter::repeat_n(Json::Object(obj), n));
+                if rows.len() == limit {
+                    break;
+                }
+            }
+        }
+        SampleQuery::DuplicateKeys { .. } | SampleQuery::Orphans { .. } => return Err(unexpected()),
+    }
+    Ok(rows)
 }
 
 fn rows_to_json(batches: &[RecordBatch]) -> Vec<Json> {

@@ -97,7 +97,87 @@ fn grouped_work_shares_queries() {
         prepared.execute(&req, now()).await.unwrap();
         // The fused scan, two grouped queries (on hashes of the keys), the
         // failed unique(country)'s exact count of the keys whose hashes repeat
-        // (two scans: the hashes, then the rows that carry them), and its sample.
-        assert_eq!(prepared.engine.scan_counts()["loans"], 6);
+        // (two scans: the hashes, then the rows that carry them), and its
+        // sample, counted the same way (two scans: grouping the keys
+        // themselves would hold every distinct key of a mostly distinct column).
+        assert_eq!(prepared.engine.scan_counts()["loans"], 7);
     });
+}
+
+/// A CSV table for sample tests: `x` has offending values -5 (once), -4
+/// (twice), -3 (once) and 500 (ten times), and in-range values 150; `tag`
+/// has nulls and values outside its set.
+fn failing_table() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,x,tag\n");
+    let xs = [-5, -4, -4, -3].into_iter().chain([500; 10]).chain([150; 20]);
+    for (i, x) in xs.enumerate() {
+        let tag = match i % 4 {
+            0 => "",
+            1 => "a",
+            2 => "b",
+            _ => "zz",
+        };
+        let _ = writeln!(csv, "{i},{x},{tag}");
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).unwrap();
+    dir
+}
+
+fn failing_suite(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let data = dir.path().join("t.csv");
+    let text = format!(
+        "version: 1\ndataset: {{ name: t, source: {} }}\nchecks:\n\
+         \x20 - between: {{ column: x, min: 100, max: 200 }}\n\
+         \x20 - in_set: {{ column: tag, values: [a, b] }}\n\
+         \x20 - not_null: tag\n\
+         \x20 - condition: {{ name: small_x, where: \"x < 100\" }}\n\
+         \x20 - row_count: {{ min: 1 }}\n",
+        data.display()
+    );
+    let path = dir.path().join("suite.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Design invariant 10: the samples of all failed checks of a dataset come
+/// from one more bounded pass, not one query per failed check.
+#[test]
+fn failing_samples_of_a_dataset_take_one_scan() {
+    let dir = failing_table();
+    let path = failing_suite(&dir);
+    let req = request(&[path.to_str().unwrap()]);
+    block_on(async {
+        let prepared = probity::run::prepare(&req).await.unwrap();
+        prepared.engine.reset_scan_counts();
+        let outcome = prepared.execute(&req, now()).await.unwrap();
+        let sampled = outcome.checks().filter(|c| c.failing_sample.is_some()).count();
+        assert_eq!(sampled, 4, "four failed checks carry samples");
+        assert_eq!(prepared.engine.scan_counts()["t"], 2, "the fused scan, then one pass for every sample");
+    });
+}
+
+/// `Values` samples are the smallest distinct offending values with their
+/// exact counts, most frequent first; `Rows` samples the smallest rows.
+#[test]
+fn failing_samples_are_the_smallest_offending_values_with_counts() {
+    let dir = failing_table();
+    let path = failing_suite(&dir);
+    let req = request(&[path.to_str().unwrap()]);
+    let outcome = block_on(async {
+        let prepared = probity::run::prepare(&req).await.unwrap();
+        prepared.execute(&req, now()).await.unwrap()
+    });
+    let samples: Vec<String> =
+        outcome.checks().filter_map(|c| c.failing_sample.as_ref()).map(|s| serde_json::to_string(s).unwrap()).collect();
+    assert_eq!(
+        samples,
+        [
+            // 500 offends most often, but is not among the 3 smallest.
+            r#"[{"x":-4,"count":2},{"x":-5,"count":1},{"x":-3,"count":1}]"#,
+            r#"[{"tag":"zz","count":8}]"#,
+            r#"[{"id":0,"x":-5,"tag":null},{"id":4,"x":500,"tag":null},{"id":8,"x":500,"tag":null}]"#,
+            r#"[{"id":4,"x":500,"tag":null},{"id":5,"x":500,"tag":"a"},{"id":6,"x":500,"tag":"b"}]"#,
+        ]
+    );
 }
