@@ -62,6 +62,8 @@ def aggregates(check):
             return [f"{simple[m]}({c})"]
         if m == "approx_median":
             return [f"approx_median({c})"]
+        if m == "quantile":
+            return [f"percentile_cont({p['q']}) WITHIN GROUP (ORDER BY {c})"]
         if m == "approx_quantile":
             return [f"approx_percentile_cont({p['q']}) WITHIN GROUP (ORDER BY {c})"]
         if m == "distinct_count":
@@ -88,7 +90,7 @@ def hand_sql(suite_text, probity_form=False):
 def family(line):
     kind = line.strip(" -").split(":")[0]
     if kind == "stat":
-        return "stat_approx" if "approx_" in line else "stat_simple"
+        return "stat_approx" if "quantile" in line or "median" in line else "stat_simple"
     if kind == "in_set":
         return "in_set_int" if "term_months" in line else "in_set_str"
     return kind

@@ -16,11 +16,15 @@ from collections import defaultdict
 from pathlib import Path
 
 WHAT = {
-    "probity_suite20": "probity, bench/suite20.yaml (20 checks)",
+    "probity_suite20": "probity, bench/suite20.yaml (20 checks; exact p95)",
+    "probity_suite20_approx": "probity, bench/suite20_approx.yaml (suite20 with the p95 by t-digest)",
     "probity_suite120": "probity, bench/suite120.yaml (120 checks)",
     "baseline_concurrent": "hand-written DataFusion (examples/baseline.rs), 3 queries at once",
     "baseline_serial": "hand-written DataFusion, the same 3 queries one after the other",
     "floor": "forced scan of the 12 columns the suite's checks name, trivial aggregates",
+    "probity_suite20_shuffled": "probity, bench/suite20.yaml, on the shuffled shape",
+    "probity_suite20_approx_shuffled": "probity, bench/suite20_approx.yaml, on the shuffled shape",
+    "baseline_concurrent_shuffled": "hand-written DataFusion, 3 queries at once, on the shuffled shape",
 }
 FAMILIES = ["between", "in_set_int", "in_set_str", "stat_simple", "stat_approx", "missing", "condition"]
 MICRO = {
@@ -179,6 +183,7 @@ def main():
     for flag in ["results", "rows", "data", "findings", "out"]:
         ap.add_argument(f"--{flag}", required=True)
     ap.add_argument("--profile-inputs", default="/root/bench-data/profile-inputs")
+    ap.add_argument("--shuffled-data", default="")
     a = ap.parse_args()
     rows = int(a.rows)
     m = Runs(Path(a.results) / "main")
@@ -196,6 +201,12 @@ def main():
     w(f"- Machine: {machine()}. Shared: another engineer compiles on it at times.")
     w(f"- Data: `{a.data}`, {rows:,} rows, {Path(a.data).stat().st_size / 1e6:.0f} MB zstd Parquet, 15 columns, "
       "row groups of 2^20 rows (`generate --rows 10000000 --out /root/bench-data --only loans`).")
+    if a.shuffled_data and Path(a.shuffled_data).exists():
+        w(f"- Second shape (rows named `*_shuffled`; issue 14): `{a.shuffled_data}`, {rows:,} rows, "
+          f"{Path(a.shuffled_data).stat().st_size / 1e6:.0f} MB zstd Parquet, the same 15 columns with "
+          "`application_id` an int64 key (a dense range in shuffled order), row groups of 1,000,000 rows, an "
+          "e-mail address per loan of varied length (about 0.3% malformed), other weights for `purpose` and "
+          "`country` (`generate --rows 10000000 --out /root/bench-data --only loans --shape shuffled`).")
     commit = (Path(a.results) / "commit.txt").read_text().strip()
     w(f"- Code: commit {commit} (when the binaries were built); release build.")
     w(f"- Method: whole-process wall time and peak RSS from `/usr/bin/time -f '%e %M %U %S'`, "

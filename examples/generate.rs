@@ -3,7 +3,14 @@
 //! ```text
 //! cargo run --release --example generate                      # bundled data -> datasets/
 //! cargo run --release --example generate -- --rows 10000000 --out /tmp/bench --only loans
+//! cargo run --release --example generate -- --rows 10000000 --out /tmp/bench --only loans --shape shuffled
 //! ```
+//!
+//! `--shape shuffled` writes the same columns shaped otherwise, for benchmarks that must not
+//! depend on the shape of one file (`loans_shuffled.parquet`): row groups of 1,000,000 rows,
+//! `application_id` an int64 key whose values are a dense range in shuffled order, an e-mail
+//! address per loan (not per customer) of varied length with about 0.3% malformed, and other
+//! weights for `purpose` and `country`. Every check of bench/suite20.yaml still passes.
 //!
 //! Every value comes from a fixed-seed `SplitMix64` stream keyed by the row id, and every
 //! timestamp is relative to a fixed reference instant (2026-11-01T00:00:00Z), so the output is
@@ -48,6 +55,12 @@ const SALT_BASELINE: u64 = 0xBA5E;
 const BASELINE_ROWS: i64 = 5_000;
 const SALT_DIRTY_LOANS: u64 = 3;
 const SALT_DIRTY_CUSTOMERS: u64 = 4;
+/// The shuffled shape: the order of `application_id`, and its per-loan e-mail addresses.
+const SALT_SHUFFLE: u64 = 5;
+const SALT_SHUFFLED_EMAIL: u64 = 6;
+/// The shuffled shape's `application_id` values are `APPLICATION_BASE + 0..rows`.
+const APPLICATION_BASE: i64 = 4_000_000_000;
+const SHUFFLED_ROW_GROUP_ROWS: usize = 1_000_000;
 
 const CUSTOMERS: i64 = 2000;
 const DEFAULT_LOAN_ROWS: i64 = 8000;
@@ -81,6 +94,31 @@ const TERMS: &[(i64, u32)] = &[(12, 10), (24, 20), (36, 35), (48, 15), (60, 20)]
 /// Reserved example domains only (RFC 2606), so no address can reach anyone.
 const EMAIL_DOMAINS: &[(&str, u32)] =
     &[("example.com", 50), ("example.org", 20), ("example.net", 15), ("mail.example.com", 10), ("corp.example.org", 5)];
+/// The shuffled shape's domains: reserved names only (RFC 2606 `.test`, `.example`,
+/// `example.*`), 7 to 37 characters.
+const SHUFFLED_EMAIL_DOMAINS: &[(&str, u32)] = &[
+    ("example.com", 30),
+    ("mail.test", 15),
+    ("inbox.example", 12),
+    ("example.org", 10),
+    ("customers.bank.example.net", 8),
+    ("students.university.example", 8),
+    ("mx.corp.test", 7),
+    ("regional-office.subsidiary.example.org", 5),
+    ("x.test", 5),
+];
+const SHUFFLED_PURPOSES: &[(&str, u32)] = &[
+    ("car", 25),
+    ("home", 20),
+    ("debt_consolidation", 15),
+    ("education", 12),
+    ("medical", 10),
+    ("business", 8),
+    ("travel", 6),
+    ("wedding", 4),
+];
+const SHUFFLED_COUNTRIES: &[(&str, u32)] =
+    &[("IN", 25), ("US", 20), ("DE", 10), ("GB", 10), ("PL", 8), ("FR", 8), ("ES", 6), ("IT", 6), ("NL", 4), ("SE", 3)];
 
 const FEMALE_NAMES: &[&str] = &[
     "Alice", "Beatriz", "Chiara", "Dorota", "Elena", "Freya", "Greta", "Hanna", "Ines", "Julia", "Klara", "Lena",
@@ -357,7 +395,10 @@ fn write_customers_csv(path: &Path, customers: &[Customer]) -> Result<FileSummar
 #[derive(Clone)]
 struct LoanRecord {
     loan_id: Option<i64>,
+    /// `APP-0000001` in the standard shape; unused (empty) in the shuffled one.
     application_id: String,
+    /// The shuffled shape's int64 `application_id`.
+    application_key: i64,
     customer_id: i64,
     amount: f64,
     income: Option<f64>,
@@ -380,6 +421,66 @@ struct LoanGenerator<'a> {
     newest: i64,
     /// Keys the per-row random streams: another salt draws an independent sample.
     salt: u64,
+    /// The shuffled shape's `application_id` offsets by row (`None`: the standard shape).
+    shuffled: Option<Vec<u32>>,
+}
+
+/// How a loans file is shaped (see the module docs).
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    Standard,
+    Shuffled,
+}
+
+impl Shape {
+    fn file_name(self) -> &'static str {
+        match self {
+            Shape::Standard => "loans.parquet",
+            Shape::Shuffled => "loans_shuffled.parquet",
+        }
+    }
+
+    fn row_group_rows(self) -> usize {
+        match self {
+            Shape::Standard => ROW_GROUP_ROWS,
+            Shape::Shuffled => SHUFFLED_ROW_GROUP_ROWS,
+        }
+    }
+}
+
+/// A realistic address of varied length (about 12 to 60 characters), about 0.3% of them
+/// malformed (no `@`, a space, two `@`, or nothing on one side).
+fn varied_email(id: i64) -> String {
+    let mut rng = Rng::keyed(SALT_SHUFFLED_EMAIL, id);
+    let first = match rng.index(3) {
+        0 => rng.pick(FEMALE_NAMES),
+        1 => rng.pick(MALE_NAMES),
+        _ => rng.pick(NEUTRAL_NAMES),
+    }
+    .to_lowercase();
+    let last = rng.pick(LAST_NAMES).to_lowercase();
+    let initial = &first[..1];
+    let local = match rng.index(8) {
+        0 => format!("{first}.{last}"),
+        1 => format!("{first}.{last}{}", rng.int_in(1, 9999)),
+        2 => format!("{initial}{last}"),
+        3 => format!("{first}_{last}{}", rng.int_in(1950, 2008)),
+        4 => format!("{first}+loans{}", rng.int_in(1, 99)),
+        5 => format!("{last}.{first}.{}", rng.pick(LAST_NAMES).to_lowercase()),
+        6 => format!("{initial}.{last}-{:x}", rng.next_u64() & 0xff_ffff),
+        _ => format!("{first}{}", rng.int_in(1, 999_999)),
+    };
+    let domain = rng.weighted(SHUFFLED_EMAIL_DOMAINS);
+    if !rng.chance(0.003) {
+        return format!("{local}@{domain}");
+    }
+    match rng.index(5) {
+        0 => format!("{local}.{domain}"),
+        1 => format!("{first} {last}@{domain}"),
+        2 => format!("{local}@@{domain}"),
+        3 => format!("{local}@"),
+        _ => format!("@{domain}"),
+    }
 }
 
 impl LoanGenerator<'_> {
@@ -399,7 +500,7 @@ impl LoanGenerator<'_> {
         // term_months: 36 most common (35%), then 24 and 60 (20% each), 48 (15%), 12 (10%).
         let term_months = rng.weighted(TERMS);
         // purpose: debt_consolidation 30%, car 20%, home 15%, ... travel 4% (see PURPOSES).
-        let purpose = rng.weighted(PURPOSES);
+        let purpose = rng.weighted(if self.shuffled.is_some() { SHUFFLED_PURPOSES } else { PURPOSES });
         // applied_at: ids grow with time across the window (up to 1 h of jitter backwards);
         // the last id is exactly the newest instant.
         let applied_at = self.applied_at(id, rng.int_in(0, 3599)) * MICROS_PER_SECOND;
@@ -411,16 +512,26 @@ impl LoanGenerator<'_> {
         let approved = i64::from(score >= 0.5);
         // repaid: outcome label, P(repaid) = 0.35 + 0.6 * score.
         let repaid = i64::from(rng.chance(0.35 + 0.6 * score));
+        // The shuffled shape: an int64 key in shuffled order, an address per loan, another
+        // mix of countries (drawn last, so the other columns keep their values).
+        let (application_id, application_key, email, country) = match &self.shuffled {
+            None => (format!("APP-{id:07}"), 0, customer.email.clone(), customer.country),
+            Some(order) => {
+                let key = APPLICATION_BASE + i64::from(order[usize::try_from(id - 1).expect("ids start at 1")]);
+                (String::new(), key, varied_email(id), rng.weighted(SHUFFLED_COUNTRIES))
+            }
+        };
         LoanRecord {
             loan_id: Some(id),
-            application_id: format!("APP-{id:07}"),
+            application_id,
+            application_key,
             customer_id: customer.id,
             amount,
             income,
             term_months,
             purpose,
-            email: customer.email.clone(),
-            country: customer.country,
+            email,
+            country,
             gender: customer.gender,
             age: customer.age,
             applied_at,
@@ -448,12 +559,13 @@ impl LoanGenerator<'_> {
     }
 }
 
-fn loans_schema() -> SchemaRef {
+fn loans_schema(shape: Shape) -> SchemaRef {
     let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    let application_id = if shape == Shape::Shuffled { DataType::Int64 } else { DataType::Utf8 };
     Arc::new(Schema::new(vec![
         // Nullable in clean and dirty files alike, so both share one schema.
         Field::new("loan_id", DataType::Int64, true),
-        Field::new("application_id", DataType::Utf8, false),
+        Field::new("application_id", application_id, false),
         Field::new("customer_id", DataType::Int64, false),
         Field::new("amount", DataType::Float64, false),
         Field::new("income", DataType::Float64, true),
@@ -470,7 +582,7 @@ fn loans_schema() -> SchemaRef {
     ]))
 }
 
-fn loans_batch(loans: &[LoanRecord]) -> Result<RecordBatch> {
+fn loans_batch(loans: &[LoanRecord], shape: Shape) -> Result<RecordBatch> {
     let int = |f: fn(&LoanRecord) -> i64| -> ArrayRef { Arc::new(Int64Array::from_iter_values(loans.iter().map(f))) };
     let float =
         |f: fn(&LoanRecord) -> f64| -> ArrayRef { Arc::new(Float64Array::from_iter_values(loans.iter().map(f))) };
@@ -480,7 +592,7 @@ fn loans_batch(loans: &[LoanRecord]) -> Result<RecordBatch> {
         TimestampMicrosecondArray::from_iter_values(loans.iter().map(|l| l.applied_at)).with_timezone("UTC");
     let columns: Vec<ArrayRef> = vec![
         Arc::new(loans.iter().map(|l| l.loan_id).collect::<Int64Array>()),
-        text(|l| &l.application_id),
+        if shape == Shape::Shuffled { int(|l| l.application_key) } else { text(|l| &l.application_id) },
         int(|l| l.customer_id),
         float(|l| l.amount),
         Arc::new(loans.iter().map(|l| l.income).collect::<Float64Array>()),
@@ -495,7 +607,7 @@ fn loans_batch(loans: &[LoanRecord]) -> Result<RecordBatch> {
         int(|l| l.approved),
         int(|l| l.repaid),
     ];
-    Ok(RecordBatch::try_new(loans_schema(), columns)?)
+    Ok(RecordBatch::try_new(loans_schema(shape), columns)?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,13 +636,13 @@ struct ParquetOut {
 }
 
 impl ParquetOut {
-    fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
+    fn create(path: &Path, schema: SchemaRef, row_group_rows: usize) -> Result<Self> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_max_row_group_row_count(Some(row_group_rows))
             .build();
         let writer = ArrowWriter::try_new(File::create(path)?, schema, Some(props))?;
         Ok(ParquetOut { path: path.to_path_buf(), writer, rows: 0 })
@@ -549,18 +661,18 @@ impl ParquetOut {
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<FileSummary> {
-    let mut out = ParquetOut::create(path, batch.schema())?;
+    let mut out = ParquetOut::create(path, batch.schema(), ROW_GROUP_ROWS)?;
     out.write(batch)?;
     out.finish()
 }
 
 /// Streams `rows` clean loans into one file, one 65 536-row batch at a time.
-fn write_loans(path: &Path, generator: &LoanGenerator) -> Result<FileSummary> {
-    let mut out = ParquetOut::create(path, loans_schema())?;
+fn write_loans(path: &Path, generator: &LoanGenerator, shape: Shape) -> Result<FileSummary> {
+    let mut out = ParquetOut::create(path, loans_schema(shape), shape.row_group_rows())?;
     let mut first = 1;
     while first <= generator.rows {
         let count = BATCH_ROWS.min(generator.rows - first + 1);
-        out.write(&loans_batch(&generator.batch(first, count))?)?;
+        out.write(&loans_batch(&generator.batch(first, count), shape)?)?;
         first += count;
     }
     out.finish()
@@ -585,10 +697,10 @@ fn write_loans_by_month(dir: &Path, generator: &LoanGenerator) -> Result<Vec<Fil
                 std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
                 std::collections::btree_map::Entry::Vacant(entry) => {
                     let path = dir.join(format!("month={}", entry.key())).join("part-0.parquet");
-                    entry.insert(ParquetOut::create(&path, loans_schema())?)
+                    entry.insert(ParquetOut::create(&path, loans_schema(Shape::Standard), ROW_GROUP_ROWS)?)
                 }
             };
-            out.write(&loans_batch(&loans)?)?;
+            out.write(&loans_batch(&loans, Shape::Standard)?)?;
         }
         first += count;
     }
@@ -670,8 +782,13 @@ impl<'a, T> Corruptor<'a, T> {
 /// Dirty loans: the clean generator over a stale window (newest 2026-10-20T00:00:00Z), then
 /// fixed numbers of defects, each on rows of its own, so every count is exact.
 fn dirty_loans(customers: &[Customer]) -> (Vec<LoanRecord>, Vec<Defect>) {
-    let generator =
-        LoanGenerator { customers, rows: DIRTY_LOAN_ROWS, newest: epoch_seconds(2026, 10, 20, 0), salt: SALT_LOAN };
+    let generator = LoanGenerator {
+        customers,
+        rows: DIRTY_LOAN_ROWS,
+        newest: epoch_seconds(2026, 10, 20, 0),
+        salt: SALT_LOAN,
+        shuffled: None,
+    };
     let mut loans = generator.batch(1, DIRTY_LOAN_ROWS);
     let mut dirt = Corruptor::new(&mut loans, SALT_DIRTY_LOANS);
     let all = dirt.rows.len();
@@ -758,17 +875,21 @@ struct Options {
     rows: i64,
     out: PathBuf,
     only: Option<Only>,
+    shape: Shape,
 }
 
 const USAGE: &str = "\
-usage: cargo run --release --example generate -- [--rows N] [--out DIR] [--only TABLE]
+usage: cargo run --release --example generate -- [--rows N] [--out DIR] [--only TABLE] [--shape SHAPE]
 
   --rows N      clean loans rows (default 8000; the dirty variant always has 8000)
   --out DIR     output directory (default: datasets)
-  --only TABLE  loans | baseline | loans_by_month | customers | dirty (default: everything)";
+  --only TABLE  loans | baseline | loans_by_month | customers | dirty (default: everything)
+  --shape SHAPE standard | shuffled: how the clean loans table is shaped (default standard;
+                shuffled writes loans_shuffled.parquet, see the module docs)";
 
 fn parse_args() -> std::result::Result<Options, String> {
-    let mut options = Options { rows: DEFAULT_LOAN_ROWS, out: PathBuf::from("datasets"), only: None };
+    let mut options =
+        Options { rows: DEFAULT_LOAN_ROWS, out: PathBuf::from("datasets"), only: None, shape: Shape::Standard };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -794,6 +915,14 @@ fn parse_args() -> std::result::Result<Options, String> {
                     _ => return Err(format!("--only: unknown table {v:?}")),
                 });
             }
+            "--shape" => {
+                let v = value()?;
+                options.shape = match v.as_str() {
+                    "standard" => Shape::Standard,
+                    "shuffled" => Shape::Shuffled,
+                    _ => return Err(format!("--shape: unknown shape {v:?}")),
+                };
+            }
             "-h" | "--help" => return Err(String::new()),
             _ => return Err(format!("unknown argument {arg:?}")),
         }
@@ -805,26 +934,41 @@ fn run(options: &Options) -> Result<()> {
     let wants = |table: Only| options.only.is_none_or(|only| only == table);
     let out = &options.out;
     let customers = all_customers();
+    if options.shape == Shape::Shuffled && options.only != Some(Only::Loans) {
+        return Err("--shape shuffled applies to the clean loans table only: add --only loans".into());
+    }
+    let rows = usize::try_from(options.rows)?;
+    // The shuffled shape's key: row id i carries APPLICATION_BASE + order[i - 1].
+    let shuffled = (options.shape == Shape::Shuffled).then(|| {
+        let order = Rng::keyed(SALT_SHUFFLE, 0).permutation(rows);
+        order.into_iter().map(|i| u32::try_from(i).expect("at most 2^32 rows")).collect()
+    });
     let generator = LoanGenerator {
         customers: &customers,
         rows: options.rows,
         newest: epoch_seconds(2026, 10, 31, 18),
         salt: SALT_LOAN,
+        shuffled,
     };
     let mut files = Vec::new();
     let mut defects = Vec::new();
 
     if wants(Only::Loans) {
-        files.push(write_loans(&out.join("loans.parquet"), &generator)?);
+        files.push(write_loans(&out.join(options.shape.file_name()), &generator, options.shape)?);
     }
     if wants(Only::Baseline) {
         // The previous quarter, from the same process with independent draws: the
         // reference dataset for drift checks (the clean loans should not drift from it).
         // `--only baseline --rows N` writes an N-row baseline (for benchmarks).
         let rows = if options.only == Some(Only::Baseline) { options.rows } else { BASELINE_ROWS };
-        let baseline =
-            LoanGenerator { customers: &customers, rows, newest: epoch_seconds(2026, 7, 31, 18), salt: SALT_BASELINE };
-        files.push(write_loans(&out.join("loans_baseline.parquet"), &baseline)?);
+        let baseline = LoanGenerator {
+            customers: &customers,
+            rows,
+            newest: epoch_seconds(2026, 7, 31, 18),
+            salt: SALT_BASELINE,
+            shuffled: None,
+        };
+        files.push(write_loans(&out.join("loans_baseline.parquet"), &baseline, Shape::Standard)?);
     }
     if wants(Only::Customers) {
         files.push(write_parquet(&out.join("customers.parquet"), &customers_batch(&customers)?)?);
@@ -835,7 +979,7 @@ fn run(options: &Options) -> Result<()> {
     }
     if wants(Only::Dirty) {
         let (loans, report) = dirty_loans(&customers);
-        files.push(write_parquet(&out.join("dirty/loans.parquet"), &loans_batch(&loans)?)?);
+        files.push(write_parquet(&out.join("dirty/loans.parquet"), &loans_batch(&loans, Shape::Standard)?)?);
         defects.push(("dirty/loans.parquet", report));
         let (rows, report) = dirty_customers(&customers);
         files.push(write_parquet(&out.join("dirty/customers.parquet"), &customers_batch(&rows)?)?);

@@ -104,6 +104,8 @@ def peer_command(name, data, now=None):
 
 
 if __name__ == "__main__":
-    # `python3 bench/peers/common.py DATA`: "name=command" lines for bench/timeit.sh
+    # `python3 bench/peers/common.py DATA [PEER,...]`: "name=command" lines for bench/timeit.sh
+    wanted = sys.argv[2].split(",") if len(sys.argv) > 2 else list(PEERS)
     for peer in PEERS:
-        print(f"{peer}={' '.join(peer_command(peer, sys.argv[1]))}")
+        if peer in wanted:
+            print(f"{peer}={' '.join(peer_command(peer, sys.argv[1]))}")

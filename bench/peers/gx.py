@@ -13,8 +13,8 @@ is reported as "warn". Prints the verdicts as JSON (see common.py).
 Where GE has no exact equivalent (marked "not exact" below):
 - missing (null share <= 2%): ExpectColumnProportionOfNonNullValuesToBeBetween
   with min 0.98 (the same statement, written as its complement).
-- stat approx_quantile(score, 0.95): ExpectColumnQuantileValuesToBeBetween,
-  which computes an exact quantile with pandas (GE has no approximate one).
+- stat quantile(score, 0.95): ExpectColumnQuantileValuesToBeBetween, an
+  exact quantile computed with pandas, as probity's `quantile`.
 - stat distinct_count <= 10: ExpectColumnUniqueValueCountToBeBetween (GE's
   "unique value count" is the number of distinct values, the same metric).
 - condition `amount <= income * 10`, mostly 95%: GE 1.x has no row-level SQL
@@ -60,7 +60,6 @@ EXPECTATIONS = {
     "loans.length.purpose": gxe.ExpectColumnValueLengthsToBeBetween(column="purpose", min_value=3, max_value=20),
     "loans.stat.amount": gxe.ExpectColumnMeanToBeBetween(column="amount", min_value=5000, max_value=20000),
     "loans.stat.income": gxe.ExpectColumnStdevToBeBetween(column="income", min_value=1000, max_value=200000),
-    # not exact: an exact quantile (pandas), where probity's is a t-digest estimate
     "loans.stat.score": gxe.ExpectColumnQuantileValuesToBeBetween(
         column="score", quantile_ranges={"quantiles": [0.95], "value_ranges": [[0.5, 1]]}),
     "loans.stat.country": gxe.ExpectColumnUniqueValueCountToBeBetween(column="country", max_value=10),

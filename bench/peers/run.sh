@@ -11,6 +11,13 @@
 #
 #   bench/peers/run.sh            # from anywhere (~15 min on 2 cores)
 #   RUNS=9 bench/peers/run.sh     # more runs per command (default 5)
+#   PEERS=polars_lazy,duckdb_sql bench/peers/run.sh   # only these peers (default: all)
+#
+# Both data shapes (issue 14): the standard table (loans.parquet) and the
+# shuffled one (loans_shuffled.parquet: row groups of 1M rows, an int64
+# application_id in shuffled order, an e-mail per loan of varied length);
+# each is timed side by side with probity's suite20 (exact p95) and
+# suite20_approx (t-digest p95).
 #
 # Uses the release binaries bench/run.sh copies to /root/bench-data/results/bin
 # (this script builds nothing). Raw results: /root/bench-data/results-peers.
@@ -21,6 +28,7 @@ RUNS="${RUNS:-5}"
 DATA_DIR=/root/bench-data
 BIN="${BIN:-$DATA_DIR/results/bin}"
 DATA="$DATA_DIR/loans.parquet"
+DATA_SHUFFLED="$DATA_DIR/loans_shuffled.parquet"
 DATA_1M="$DATA_DIR/1m/loans.parquet"
 RESULTS="$DATA_DIR/results-peers"
 export PEER_RESULTS="$RESULTS"
@@ -35,24 +43,34 @@ bench/peers/setup.sh
 
 # the data
 [ -f "$DATA" ] || "$BIN/examples/generate" --rows 10000000 --out "$DATA_DIR" --only loans
+[ -f "$DATA_SHUFFLED" ] || "$BIN/examples/generate" --rows 10000000 --out "$DATA_DIR" --only loans --shape shuffled
 [ -f "$DATA_1M" ] || { mkdir -p "$(dirname "$DATA_1M")"; "$BIN/examples/generate" --rows 1000000 --out "$(dirname "$DATA_1M")" --only loans; }
 
 # 2. the same verdicts, or stop
-python3 bench/peers/compare.py --probity "$BIN/probity" --data "$DATA" --fairness-data "$DATA_1M" --out "$RESULTS"
+PEERS="${PEERS:-$(python3 -c 'import sys; sys.path.insert(0, "bench/peers"); import common; print(",".join(common.PEERS))')}"
+python3 bench/peers/compare.py --probity "$BIN/probity" --data "$DATA" --fairness-data "$DATA_1M" --peers "$PEERS" --out "$RESULTS"
+python3 bench/peers/compare.py --probity "$BIN/probity" --data "$DATA_SHUFFLED" --dirty '' --fairness-data '' \
+  --peers "$PEERS" --out "$RESULTS/shuffled"
 
 # 3. timings
-rm -rf "$RESULTS/main" "$RESULTS/fairness"
+rm -rf "$RESULTS/main" "$RESULTS/shuffled/timings.tsv" "$RESULTS/shuffled/commands.tsv" "$RESULTS/fairness"
 cp "$DATA_DIR/results/commit.txt" "$RESULTS/commit.txt" 2>/dev/null || echo unknown >"$RESULTS/commit.txt"
-mapfile -t PEER_CMDS < <(python3 bench/peers/common.py "$DATA")
-bench/timeit.sh "$RESULTS/main/timings.tsv" "$RUNS" \
-  "probity_suite20=$BIN/probity check bench/suite20.yaml --data loans=$DATA --format json" \
-  "baseline_datafusion=$BIN/examples/baseline --data $DATA" \
-  "${PEER_CMDS[@]}"
-bench/timeit.sh "$RESULTS/fairness/timings.tsv" "$RUNS" \
+for shape in main shuffled; do
+  data=$DATA
+  [ "$shape" = shuffled ] && data=$DATA_SHUFFLED
+  mapfile -t PEER_CMDS < <(python3 bench/peers/common.py "$data" "$PEERS")
+  # serialised with other benchmarks on this machine (one lock for all)
+  flock /tmp/probity-bench.lock bench/timeit.sh "$RESULTS/$shape/timings.tsv" "$RUNS" \
+    "probity_suite20=$BIN/probity check bench/suite20.yaml --data loans=$data --format json" \
+    "probity_suite20_approx=$BIN/probity check bench/suite20_approx.yaml --data loans=$data --format json" \
+    "baseline_datafusion=$BIN/examples/baseline --data $data" \
+    "${PEER_CMDS[@]}"
+done
+flock /tmp/probity-bench.lock bench/timeit.sh "$RESULTS/fairness/timings.tsv" "$RUNS" \
   "probity_fairness1=$BIN/probity check bench/peers/fairness1.yaml --data loans=$DATA_1M --format json" \
   "fairlearn=$DATA_DIR/venv/bin/python bench/peers/fairness.py --data $DATA_1M"
 
 # 4. the report
-python3 bench/peers/summarize.py peers --results "$RESULTS" --data "$DATA" --rows 10000000 \
+python3 bench/peers/summarize.py peers --results "$RESULTS" --data "$DATA" --shuffled-data "$DATA_SHUFFLED" --rows 10000000 \
   --fairness-data "$DATA_1M" --out BENCHMARKS.md
 echo "run.sh: wrote the Peers section of BENCHMARKS.md" >&2

@@ -8,6 +8,7 @@
 mod counting;
 mod drift;
 mod fused;
+mod key_bitmap;
 mod key_hash;
 mod sample;
 mod source;
@@ -128,6 +129,11 @@ impl Engine {
         match metric {
             GroupedMetric::Duplicates { keys, scope, mostly_distinct } => {
                 let scope = scope.clone();
+                if *mostly_distinct
+                    && let Some(stats) = key_bitmap::counts(&self.ctx, &plan.dataset, keys, scope.clone()).await?
+                {
+                    return Ok(stats); // a dense integer key: two bitmaps, no hash table
+                }
                 let counts = if *mostly_distinct && self.hashes_pay(&plan.dataset, keys).await? {
                     self.hash_counts(&plan.dataset, keys, scope).await?
                 } else {

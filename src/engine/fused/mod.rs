@@ -12,6 +12,9 @@
 //! - approximate quantiles of one column (`approx_percentile_cont`,
 //!   `approx_median`) share one t-digest ([`quantiles`]), which sorts each
 //!   batch with a radix sort (one quantile alone goes there too);
+//! - exact quantiles of one f64 column (`percentile_cont`) share one
+//!   [`percentiles`] aggregate, which counts the values while they are few
+//!   and finds the ranks among the sorted distinct values;
 //! - a column's `min` and `max` come from its [`predicates`] aggregate when
 //!   it has one (the ranges and counted values give them for free);
 //! - the variance and standard deviation of one column, and its mean when
@@ -22,6 +25,7 @@
 //! so each check reads the same value, of the same type, it asked for.
 
 mod moments;
+mod percentiles;
 mod predicates;
 mod quantiles;
 
@@ -46,7 +50,7 @@ enum From {
     Direct { agg: usize },
     /// A count of predicate `test` of a [`predicates`] aggregate.
     Predicate { agg: usize, test: usize, kind: Kind },
-    /// Item `item` of a [`quantiles`] aggregate, cast to the type asked for.
+    /// Item `item` of a [`quantiles`] or [`percentiles`] aggregate, cast to the type asked for.
     Quantile { agg: usize, item: usize, as_type: DataType },
     /// The smallest or largest value from a [`predicates`] aggregate.
     Bound { agg: usize, max: bool },
@@ -125,6 +129,25 @@ fn quantile(e: &Expr) -> Option<(&Expr, f64)> {
     };
     let sorted_by_value = params.order_by.first().is_none_or(|s| s.expr == *value);
     sorted_by_value.then_some((value, q))
+}
+
+/// An unfiltered exact quantile (`percentile_cont`) of an f64 value, with
+/// `q` strictly between 0 and 1 (`DataFusion` turns 0 and 1 into `min` and
+/// `max`): `(value, q)`, `q` turned as `percentile_cont` turns it for a
+/// descending order.
+fn exact_quantile<'a>(e: &'a Expr, schema: &DFSchema) -> Option<(&'a Expr, f64)> {
+    let Expr::AggregateFunction(AggregateFunction { func, params }) = e else { return None };
+    if func.name() != "percentile_cont" || params.distinct || params.filter.is_some() || params.order_by.len() > 1 {
+        return None;
+    }
+    let [value, Expr::Literal(q, _)] = params.args.as_slice() else { return None };
+    let q = crate::checks::scalar_f64(q).filter(|q| *q > 0.0 && *q < 1.0)?;
+    let sorted_by_value = params.order_by.first().is_none_or(|s| s.expr == *value);
+    if !sorted_by_value || value.get_type(schema).ok()? != DataType::Float64 {
+        return None;
+    }
+    let descending = params.order_by.first().is_some_and(|s| !s.asc);
+    Some((value, if descending { 1.0 - q } else { q }))
 }
 
 /// An unfiltered mean, variance or standard deviation of a number: `(value, moment)`.
@@ -242,6 +265,18 @@ impl FusedScan {
             }
         }
 
+        let ps =
+            plan.scalars.iter().enumerate().filter_map(|(i, e)| exact_quantile(e, schema).map(|(v, q)| (v, (i, q))));
+        for (value, members) in group(ps) {
+            let agg = aggs.len();
+            let q_list = members.iter().map(|&(_, q)| q).collect();
+            aggs.push(percentiles::expr(value.clone(), q_list).alias(format!("e{agg}")));
+            for (item, (i, _)) in members.into_iter().enumerate() {
+                let as_type = plan.scalars[i].get_type(schema)?;
+                from[i] = Some(From::Quantile { agg, item, as_type });
+            }
+        }
+
         let ms = plan.scalars.iter().enumerate().filter_map(|(i, e)| moment(e, schema).map(|(v, m)| (v, (i, m))));
         for (value, members) in group(ms) {
             if members.iter().all(|&(_, m)| m == Moment::Mean) {
@@ -299,6 +334,7 @@ mod tests {
     use datafusion::functions_aggregate::expr_fn::{
         approx_median, approx_percentile_cont, avg, count, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
     };
+    use datafusion::functions_aggregate::percentile_cont::percentile_cont;
     use datafusion::logical_expr::{col, lit, not};
     use datafusion::prelude::SessionContext;
 
@@ -399,6 +435,14 @@ mod tests {
         exprs.push(approx_median(col("many")));
         exprs.push(approx_percentile_cont(col("f").sort(false, false), lit(0.25), None));
         exprs.push(approx_percentile_cont(col("few").sort(true, false), lit(0.5), None)); // alone, on integers
+        // Exact quantiles: `g` (all distinct, a NaN, a -0.0, a null), and few values with nulls.
+        let few_f64 = || datafusion::logical_expr::cast(col("few"), DataType::Float64);
+        for q in [0.05, 0.5, 0.95, 0.999_99] {
+            exprs.push(percentile_cont(col("g").sort(true, false), lit(q)));
+            exprs.push(percentile_cont(few_f64().sort(true, false), lit(q)));
+        }
+        exprs.push(percentile_cont(col("g").sort(false, false), lit(0.3)));
+        exprs.push(percentile_cont(col("g").sort(true, false), lit(0.0))); // min: as written
         for c in ["many", "f", "few"] {
             exprs.extend([avg(col(c)), var_sample(col(c)), stddev(col(c)), var_pop(col(c)), stddev_pop(col(c))]);
         }
@@ -458,9 +502,9 @@ mod tests {
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                 assert!(close(g, e), "{rows} rows, `{}`: {g:?} vs {e:?}", plan.scalars[i]);
             }
-            // 8 predicate groups (6 columns, 2 pairs), 3 quantile groups, 3 moments, and 6 as
-            // written (min and max of `word` among them).
-            assert_eq!(aggs, 8 + 3 + 3 + 6, "{rows} rows");
+            // 8 predicate groups (6 columns, 2 pairs), 3 quantile groups, 2 exact quantile
+            // groups, 3 moments, and 7 as written (min and max of `word` among them).
+            assert_eq!(aggs, 8 + 3 + 2 + 3 + 7, "{rows} rows");
         }
     }
 }

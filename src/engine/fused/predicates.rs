@@ -18,6 +18,13 @@
 //! differs. Nulls are counted as one more value, so a predicate that holds on
 //! null (`x IS NULL`) is counted as it would be row by row.
 //!
+//! A `regex` on a column with many values is matched row by row, but
+//! directly ([`RegexMatch`]): the pattern compiled once per partition, each
+//! value matched in place and only the matches counted, where
+//! `regexp_like` compiles the pattern again for every batch and builds a
+//! boolean array of the results. Same `regex` crate, same pattern: the same
+//! answer on every value.
+//!
 //! Predicates on two or more columns (`condition: amount <= income * 10`)
 //! are evaluated per batch. They gain too: a check asks for both the rows
 //! where its predicate is known and where it is false, and each predicate is
@@ -70,6 +77,8 @@ pub struct Predicates {
     /// Whether the result carries the column's smallest and largest values
     /// (one primitive column only).
     bounds: bool,
+    /// Per predicate, how to match it directly when it is a `regexp_like`.
+    regexes: Vec<Option<RegexMatch>>,
 }
 
 impl Predicates {
@@ -83,7 +92,8 @@ impl Predicates {
     ) -> Self {
         let orderable = columns.len() == 1 && schema.field(0).data_type().is_primitive();
         let ranged = physical.iter().map(|p| if orderable { range_atoms(p) } else { None }).collect();
-        Self { columns, schema, logical, physical, ranged, bounds: false }
+        let regexes = physical.iter().map(RegexMatch::of).collect();
+        Self { columns, schema, logical, physical, ranged, bounds: false, regexes }
     }
 
     /// Also finds the column's smallest and largest values, as `min` and
@@ -117,7 +127,10 @@ impl Predicates {
             return Ok(());
         }
         let batch = RecordBatch::try_new(Arc::clone(&self.schema), columns.to_vec())?;
-        for (p, count) in self.physical.iter().zip(counts.iter_mut()) {
+        for (i, (p, count)) in self.physical.iter().zip(counts.iter_mut()).enumerate() {
+            if weights.is_none() && self.regexes[i].as_ref().is_some_and(|r| r.count(columns, count)) {
+                continue;
+            }
             let result = p.evaluate(&batch)?.into_array(batch.num_rows())?;
             let holds = result
                 .as_boolean_opt()
@@ -196,7 +209,60 @@ impl Predicates {
             physical: vec![Arc::clone(&self.physical[i])],
             ranged: vec![None],
             bounds: false,
+            regexes: vec![self.regexes[i].clone()],
         }
+    }
+}
+
+/// A predicate `regexp_like(column, 'pattern')` (no flags), matched
+/// directly: one compiled pattern per partition (a clone has its own
+/// matching cache), `is_match` on each value in place, and only the counts
+/// kept. `regexp_like` runs the same `regex::Regex::is_match` per value, so
+/// the counts are the same; a null value is neither true nor false, as there.
+#[derive(Debug, Clone)]
+struct RegexMatch {
+    column: usize,
+    regex: ::regex::Regex,
+}
+
+impl RegexMatch {
+    fn of(p: &Arc<dyn PhysicalExpr>) -> Option<Self> {
+        use datafusion::physical_expr::ScalarFunctionExpr;
+        use datafusion::physical_expr::expressions::{Column, Literal};
+        let f = p.downcast_ref::<ScalarFunctionExpr>()?;
+        let [value, pattern] = f.args() else { return None };
+        if f.name() != "regexp_like" {
+            return None;
+        }
+        let column = value.downcast_ref::<Column>()?.index();
+        let (ScalarValue::Utf8(Some(pattern))
+        | ScalarValue::Utf8View(Some(pattern))
+        | ScalarValue::LargeUtf8(Some(pattern))) = pattern.downcast_ref::<Literal>()?.value()
+        else {
+            return None;
+        };
+        Some(Self { column, regex: ::regex::Regex::new(pattern).ok()? })
+    }
+
+    /// Adds the rows of `columns` where the pattern matches and where it does
+    /// not to `count`; false (and nothing added) for a column that is not a string.
+    fn count(&self, columns: &[ArrayRef], count: &mut Counts) -> bool {
+        fn tally<'a>(re: &::regex::Regex, values: impl Iterator<Item = Option<&'a str>>, count: &mut Counts) {
+            let (mut yes, mut no) = (0u64, 0u64);
+            for v in values.flatten() {
+                if re.is_match(v) { yes += 1 } else { no += 1 }
+            }
+            count.true_ += yes;
+            count.false_ += no;
+        }
+        let Some(array) = columns.get(self.column) else { return false };
+        match array.data_type() {
+            DataType::Utf8 => tally(&self.regex, array.as_string::<i32>().iter(), count),
+            DataType::LargeUtf8 => tally(&self.regex, array.as_string::<i64>().iter(), count),
+            DataType::Utf8View => tally(&self.regex, array.as_string_view().iter(), count),
+            _ => return false,
+        }
+        true
     }
 }
 
@@ -687,6 +753,53 @@ mod tests {
             settled(&negative, &range_atoms(&negative).unwrap(), &range(-0.0, 2.0)).unwrap(),
             Some(Truth::False)
         );
+    }
+
+    #[test]
+    fn regexes_matched_directly_count_what_regexp_like_gives() {
+        use datafusion::arrow::array::{LargeStringArray, StringViewArray};
+        let values = vec![
+            Some("ann.lee@example.com"),
+            None,
+            Some("no-at-sign.example.com"),
+            Some("two@@example.com"),
+            Some("a b@example.com"),
+            Some("@example.com"),
+            Some("x@"),
+            Some(""),
+            Some("ünïcode@exämple.test"),
+            Some("tab\t@x.test"),
+            Some("q@x.test\n"),
+        ];
+        let patterns = [r"^[^@\s]+@[^@\s]+$", "example", r"(?i)EXAMPLE\.(com|org)$", "", r"\d+"];
+        let arrays: Vec<(DataType, ArrayRef)> = vec![
+            (DataType::Utf8, Arc::new(StringArray::from(values.clone()))),
+            (DataType::LargeUtf8, Arc::new(LargeStringArray::from(values.clone()))),
+            (DataType::Utf8View, Arc::new(StringViewArray::from(values.clone()))),
+        ];
+        for (t, array) in &arrays {
+            let schema = columns_schema([("s", t)]);
+            let df_schema = DFSchema::try_from(Arc::clone(&schema)).unwrap();
+            for pattern in patterns {
+                let e = regexp_like(col("s"), lit(pattern), None);
+                let p = SessionContext::new().state().create_physical_expr(e.clone(), &df_schema).unwrap();
+                let direct = RegexMatch::of(&p).unwrap_or_else(|| panic!("{e} on {t} is matched directly"));
+                let mut fast = Counts::default();
+                assert!(direct.count(std::slice::from_ref(array), &mut fast));
+                // As DataFusion evaluates it, row by row.
+                let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::clone(array)]).unwrap();
+                let holds = p.evaluate(&batch).unwrap().into_array(batch.num_rows()).unwrap();
+                let holds = holds.as_boolean();
+                let t_ = holds.true_count() as u64;
+                let f_ = (holds.len() - holds.null_count()) as u64 - t_;
+                assert_eq!((fast.true_, fast.false_), (t_, f_), "{pattern} on {t}");
+            }
+        }
+        // Not a plain regexp_like(column, literal): evaluated as before.
+        let schema = DFSchema::try_from(columns_schema([("s", &DataType::Utf8)])).unwrap();
+        let flags = regexp_like(col("s"), lit("a"), Some(lit("i")));
+        let flags = SessionContext::new().state().create_physical_expr(flags, &schema).unwrap();
+        assert!(RegexMatch::of(&flags).is_none());
     }
 
     #[test]

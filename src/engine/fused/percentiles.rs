@@ -1,0 +1,285 @@
+//! `probity_percentiles(column)`: several exact quantiles (`percentile_cont`)
+//! of one f64 column, from its values counted while they are few.
+//!
+//! `percentile_cont` keeps every value (80 MB for 10M rows), copies them
+//! into one list at the end, and selects the two ranks around `q * (n - 1)`
+//! there, on one core, after the scan. Many columns a quantile is asked of
+//! have few distinct values (scores rounded to 4 decimals, amounts in whole
+//! units): counting them in a hash map as they come costs about what copying
+//! them does, the partitions merge small maps, and the ranks are found by
+//! walking the sorted distinct values. Past [`MAX_COUNTED`] distinct values a
+//! partition keeps the values themselves, as `percentile_cont` does.
+//!
+//! Either way the ranks are the same values (sorted in `f64::total_cmp`'s
+//! order, the order `percentile_cont` selects in), and the interpolation
+//! between them is `percentile_cont`'s own formula, so every quantile is
+//! the number it returns, to the bit. Several quantiles of one column share
+//! the counts.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
+use datafusion::common::{HashMap, ScalarValue};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility};
+
+/// Distinct values a partition counts before it keeps the values themselves.
+pub const MAX_COUNTED: usize = 1 << 16;
+
+/// `percentile_cont`'s interpolation weight is quantised to this many steps.
+const INTERPOLATION_PRECISION: f64 = 1_000_000.0;
+
+/// The aggregate expression: the quantiles `qs` (each strictly between 0
+/// and 1, already turned for a descending order) of `value`, an f64
+/// expression, as a list in the order of `qs`.
+pub fn expr(value: Expr, qs: Vec<f64>) -> Expr {
+    let udaf = PercentilesUdaf {
+        qs: qs.into_iter().map(f64::to_bits).collect(),
+        signature: Signature::any(1, Volatility::Immutable),
+    };
+    AggregateUDF::from(udaf).call(vec![value])
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct PercentilesUdaf {
+    /// The quantiles' bits (so that the struct is `Eq` and `Hash`).
+    qs: Vec<u64>,
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for PercentilesUdaf {
+    fn name(&self) -> &'static str {
+        "probity_percentiles"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(super::f64_list_type())
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(PercentilesAccumulator::new(self.qs.iter().map(|&b| f64::from_bits(b)).collect(), MAX_COUNTED)))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let list = |name: &str, t: DataType| {
+            Arc::new(Field::new(
+                format_state_name(args.name, name),
+                DataType::List(Arc::new(Field::new_list_field(t, true))),
+                true,
+            ))
+        };
+        Ok(vec![list("values", DataType::Float64), list("counts", DataType::UInt64)])
+    }
+}
+
+/// The values seen: counted by bit pattern while few, else kept.
+#[derive(Debug)]
+struct PercentilesAccumulator {
+    qs: Vec<f64>,
+    /// [`MAX_COUNTED`] (smaller in tests).
+    max_counted: usize,
+    counts: HashMap<u64, u64>,
+    /// Every value, once the partition has seen more than [`MAX_COUNTED`]
+    /// distinct ones (then `counts` is empty).
+    values: Option<Vec<f64>>,
+}
+
+impl PercentilesAccumulator {
+    fn new(qs: Vec<f64>, max_counted: usize) -> Self {
+        Self { qs, max_counted, counts: HashMap::default(), values: None }
+    }
+
+    fn add(&mut self, values: &Float64Array) {
+        match &mut self.values {
+            Some(all) if values.null_count() == 0 => all.extend_from_slice(values.values()),
+            Some(all) => all.extend(values.iter().flatten()),
+            None => {
+                if values.null_count() == 0 {
+                    for v in values.values() {
+                        *self.counts.entry(v.to_bits()).or_default() += 1;
+                    }
+                } else {
+                    for v in values.iter().flatten() {
+                        *self.counts.entry(v.to_bits()).or_default() += 1;
+                    }
+                }
+                self.spill_if_many();
+            }
+        }
+    }
+
+    fn add_counted(&mut self, value: f64, n: u64) {
+        match &mut self.values {
+            Some(all) => all.extend(std::iter::repeat_n(value, usize::try_from(n).unwrap_or(usize::MAX))),
+            None => *self.counts.entry(value.to_bits()).or_default() += n,
+        }
+    }
+
+    /// Keeps the values themselves once there are too many distinct ones.
+    fn spill_if_many(&mut self) {
+        if self.values.is_none() && self.counts.len() > self.max_counted {
+            let mut all = Vec::with_capacity(usize::try_from(self.counts.values().sum::<u64>()).unwrap_or(0));
+            for (bits, n) in self.counts.drain() {
+                all.extend(std::iter::repeat_n(f64::from_bits(bits), usize::try_from(n).unwrap_or(usize::MAX)));
+            }
+            self.values = Some(all);
+        }
+    }
+
+    /// The quantiles, as `percentile_cont` computes each.
+    fn quantiles(&mut self) -> Float64Array {
+        let qs = self.qs.clone();
+        match &mut self.values {
+            Some(all) => qs.iter().map(|&q| percentile(all.len(), q, |k| select(all, k))).collect(),
+            None => {
+                let mut sorted: Vec<(f64, u64)> = self.counts.iter().map(|(&b, &n)| (f64::from_bits(b), n)).collect();
+                sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                let mut ends = Vec::with_capacity(sorted.len());
+                let mut total = 0u64;
+                for &(_, n) in &sorted {
+                    total += n;
+                    ends.push(total);
+                }
+                let len = usize::try_from(total).unwrap_or(usize::MAX);
+                // The value of rank k (0-based): the first whose run ends past k.
+                let rank = |k: usize| sorted[ends.partition_point(|&end| end <= k as u64)].0;
+                qs.iter().map(|&q| percentile(len, q, rank)).collect()
+            }
+        }
+    }
+}
+
+/// The value of rank `k` in `values`, as `percentile_cont` selects it.
+fn select(values: &mut [f64], k: usize) -> f64 {
+    *values.select_nth_unstable_by(k, f64::total_cmp).1
+}
+
+/// `percentile_cont`'s quantile `q` (0 < q < 1) of `len` values whose value
+/// of rank k is `rank(k)`: the rank `q * (len - 1)`, interpolated between
+/// the ranks around it with a weight quantised as there.
+fn percentile(len: usize, q: f64, mut rank: impl FnMut(usize) -> f64) -> Option<f64> {
+    match len {
+        0 => None,
+        1 => Some(rank(0)),
+        _ => {
+            let index = q * ((len - 1) as f64);
+            let lower_index = index.floor() as usize;
+            let upper_index = index.ceil() as usize;
+            let lower = rank(lower_index);
+            if lower_index == upper_index {
+                return Some(lower);
+            }
+            let upper = rank(upper_index);
+            let fraction = index - (lower_index as f64);
+            let scaled = (fraction * INTERPOLATION_PRECISION) as usize;
+            let weight = scaled as f64 / INTERPOLATION_PRECISION;
+            Some(lower + (upper - lower) * weight)
+        }
+    }
+}
+
+impl Accumulator for PercentilesAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let values = values[0]
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| DataFusionError::Internal("probity_percentiles expects f64 values".into()))?;
+        self.add(values);
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let unexpected = || DataFusionError::Internal("a percentiles state has unexpected types".into());
+        let [values, counts] = states else { return Err(unexpected()) };
+        let (values, counts) =
+            (values.as_list_opt::<i32>().ok_or_else(unexpected)?, counts.as_list_opt::<i32>().ok_or_else(unexpected)?);
+        for row in 0..values.len() {
+            let v = values.value(row);
+            let v = v.as_primitive_opt::<Float64Type>().ok_or_else(unexpected)?;
+            let n = counts.value(row);
+            let n = n.as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
+            if n.is_empty() {
+                self.add(v); // a partition that kept its values
+            } else if n.len() == v.len() {
+                for (value, count) in v.values().iter().zip(n.values()) {
+                    self.add_counted(*value, *count);
+                }
+                self.spill_if_many();
+            } else {
+                return Err(unexpected());
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let list = |a: ArrayRef, t: DataType| {
+            let offsets = datafusion::arrow::buffer::OffsetBuffer::from_lengths([a.len()]);
+            ScalarValue::List(Arc::new(ListArray::new(Arc::new(Field::new_list_field(t, true)), offsets, a, None)))
+        };
+        let (values, counts): (Vec<f64>, Vec<u64>) = match self.values.take() {
+            Some(all) => (all, Vec::new()),
+            None => self.counts.drain().map(|(b, n)| (f64::from_bits(b), n)).unzip(),
+        };
+        let (values, counts) = (Float64Array::from(values), UInt64Array::from(counts));
+        Ok(vec![list(Arc::new(values), DataType::Float64), list(Arc::new(counts), DataType::UInt64)])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(super::f64_list(self.quantiles()))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+            + self.counts.capacity() * (2 * size_of::<u64>() + 1)
+            + self.values.as_ref().map_or(0, |v| v.capacity() * size_of::<f64>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Quantiles of `values` split over `parts` partitions (batches of 7)
+    /// that count at most `max_counted` distinct values, merged through their
+    /// states, against `percentile_cont`'s own selection on all the values.
+    fn check(values: &[Option<f64>], qs: &[f64], parts: usize, max_counted: usize) {
+        let mut total = PercentilesAccumulator::new(qs.to_vec(), max_counted);
+        for part in values.chunks(values.len().div_ceil(parts).max(1)) {
+            let mut acc = PercentilesAccumulator::new(qs.to_vec(), max_counted);
+            for batch in part.chunks(7) {
+                acc.update_batch(&[Arc::new(Float64Array::from(batch.to_vec()))]).unwrap();
+            }
+            let state: Vec<ArrayRef> = acc.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
+            total.merge_batch(&state).unwrap();
+        }
+        let got = total.quantiles();
+        let mut all: Vec<f64> = values.iter().flatten().copied().collect();
+        for (i, &q) in qs.iter().enumerate() {
+            let expected = percentile(all.len(), q, |k| select(&mut all, k));
+            let got = got.is_valid(i).then(|| got.value(i));
+            assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "q {q}, {parts} parts, max {max_counted}");
+        }
+    }
+
+    #[test]
+    fn counted_and_kept_values_give_the_same_bits() {
+        let qs = [0.01, 0.25, 0.5, 0.95, 0.999, 1.0 / 3.0];
+        let few: Vec<Option<f64>> = (0..500).map(|i| (i % 13 != 0).then(|| f64::from(i % 9) * 0.1)).collect();
+        let mut odd: Vec<Option<f64>> = (0..300).map(|i| Some(f64::from(i) / 7.0 - 20.0)).collect();
+        odd.extend([Some(f64::NAN), Some(-0.0), Some(0.0), Some(f64::INFINITY), Some(f64::NEG_INFINITY), None]);
+        for values in [&few, &odd, &vec![Some(2.5)], &vec![None, None], &vec![]] {
+            for parts in [1, 2, 3] {
+                for max_counted in [MAX_COUNTED, 5] {
+                    check(values, &qs, parts, max_counted);
+                }
+            }
+        }
+    }
+}
