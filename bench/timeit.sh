@@ -5,7 +5,8 @@
 # cache; its stdout/stderr are kept next to OUT.tsv as NAME.out / NAME.err),
 # then RUNS timed rounds, each round running every command once, so that noise
 # from a busy neighbour spreads evenly over the commands. Before each timed run
-# it waits (at most 2 minutes) while a rustc or clippy-driver is running.
+# it waits (at most 2 minutes; QUIET_WAIT_ROUNDS=N: 2N seconds) while a rustc
+# or clippy-driver is running.
 # Writes the commands to commands.tsv next to OUT.tsv, and appends one line
 # per run to OUT.tsv:
 #   name  round  wall_s  peak_rss_kb  exit_code  user_s  sys_s  loadavg_1min
@@ -19,7 +20,7 @@ mkdir -p "$dir"
 
 wait_quiet() {
   local i
-  for i in $(seq 60); do
+  for i in $(seq "${QUIET_WAIT_ROUNDS:-60}"); do   # 2 s each
     pgrep -x rustc >/dev/null || pgrep -x clippy-driver >/dev/null || return 0
     sleep 2
   done

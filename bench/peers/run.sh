@@ -12,6 +12,8 @@
 #   bench/peers/run.sh            # from anywhere (~15 min on 2 cores)
 #   RUNS=9 bench/peers/run.sh     # more runs per command (default 5)
 #   PEERS=polars_lazy,duckdb_sql bench/peers/run.sh   # only these peers (default: all)
+#   BEFORE=/path/to/probity bench/peers/run.sh        # also time another probity binary (row `probity_suite20_before`)
+#   BASELINE=0 FAIRNESS=0 bench/peers/run.sh          # skip the hand-written DataFusion row, the fairness timings
 #
 # Both data shapes (issue 14): the standard table (loans.parquet) and the
 # shuffled one (loans_shuffled.parquet: row groups of 1M rows, an int64
@@ -59,14 +61,16 @@ for shape in main shuffled; do
   data=$DATA
   [ "$shape" = shuffled ] && data=$DATA_SHUFFLED
   mapfile -t PEER_CMDS < <(python3 bench/peers/common.py "$data" "$PEERS")
+  EXTRA=()
+  [ "${BASELINE:-1}" = 0 ] || EXTRA+=("baseline_datafusion=$BIN/examples/baseline --data $data")
+  [ -z "${BEFORE:-}" ] || EXTRA+=("probity_suite20_before=$BEFORE check bench/suite20.yaml --data loans=$data --format json")
   # serialised with other benchmarks on this machine (one lock for all)
   flock /tmp/probity-bench.lock bench/timeit.sh "$RESULTS/$shape/timings.tsv" "$RUNS" \
     "probity_suite20=$BIN/probity check bench/suite20.yaml --data loans=$data --format json" \
     "probity_suite20_approx=$BIN/probity check bench/suite20_approx.yaml --data loans=$data --format json" \
-    "baseline_datafusion=$BIN/examples/baseline --data $data" \
-    "${PEER_CMDS[@]}"
+    "${EXTRA[@]}" "${PEER_CMDS[@]}"
 done
-flock /tmp/probity-bench.lock bench/timeit.sh "$RESULTS/fairness/timings.tsv" "$RUNS" \
+[ "${FAIRNESS:-1}" = 0 ] || flock /tmp/probity-bench.lock bench/timeit.sh "$RESULTS/fairness/timings.tsv" "$RUNS" \
   "probity_fairness1=$BIN/probity check bench/peers/fairness1.yaml --data loans=$DATA_1M --format json" \
   "fairlearn=$DATA_DIR/venv/bin/python bench/peers/fairness.py --data $DATA_1M"
 

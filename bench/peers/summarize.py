@@ -31,6 +31,7 @@ GIB_KB = 1024 * 1024
 WHAT = {
     "probity_suite20": "probity, bench/suite20.yaml (the Rust binary; DataFusion; exact p95)",
     "probity_suite20_approx": "probity, bench/suite20_approx.yaml (the same, p95 by t-digest: extra row)",
+    "probity_suite20_before": "probity before issue 14's changes (another binary, `BEFORE=`), bench/suite20.yaml",
     "baseline_datafusion": "hand-written DataFusion (examples/baseline.rs, bench/run.sh's `baseline_concurrent`)",
     "polars_lazy": "ONE hand-written polars lazy query (bench/peers/polars_lazy.py)",
     "duckdb_sql": "ONE hand-written DuckDB SQL query (bench/peers/duckdb_sql.py)",
