@@ -170,12 +170,12 @@ impl SampleAccumulator {
                     None => less,
                 });
             }
-            let tied = match ties {
+            let equal_so_far = match ties {
                 Some(t) => and(&t, &equal)?,
                 None => equal,
             };
-            let none_tied = tied.true_count() == 0;
-            ties = Some(tied);
+            let none_tied = equal_so_far.true_count() == 0;
+            ties = Some(equal_so_far);
             if none_tied {
                 break;
             }
@@ -268,7 +268,7 @@ impl Accumulator for SampleAccumulator {
         size_of_val(self)
             + self.converter.size()
             + self.kept.keys().map(|k| k.capacity() + size_of::<(Vec<u8>, u64)>()).sum::<usize>()
-            + self.bound.iter().flatten().map(|b| b.get_array_memory_size()).sum::<usize>()
+            + self.bound.iter().flatten().map(Array::get_array_memory_size).sum::<usize>()
     }
 }
 
