@@ -24,7 +24,7 @@ PY="${PYTHON:-$DATA_DIR/venv/bin/python}"
 BIN="$OUT/bin"   # private copies: a rebuild elsewhere cannot swap them mid-run
 mkdir -p "$BIN" "$OUT/suites"
 
-cargo build --release --bin probity --example generate
+cargo build --release --locked --bin probity --example generate --example baseline  # the targets bench/run.sh builds: same features, shared dependencies
 cp "$CARGO_TARGET_DIR/release/probity" "$BIN/probity"
 git rev-parse --short HEAD >"$OUT/commit.txt"
 if [ -n "${BEFORE:-}" ]; then

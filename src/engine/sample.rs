@@ -17,8 +17,8 @@
 //! with their counts, and merging by adding counts gives the exact answer
 //! whatever the partitioning: the output is deterministic (invariant 5).
 //! Once `k` values are kept, a batch's rows above the largest kept one are
-//! dropped by one vectorised comparison of the first column, so most batches
-//! cost almost nothing.
+//! dropped by vectorised comparisons (column by column while rows tie), so
+//! most batches cost almost nothing.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,8 +28,8 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::filter;
-use datafusion::arrow::compute::kernels::boolean::{and, is_null, or_kleene};
-use datafusion::arrow::compute::kernels::cmp::lt_eq;
+use datafusion::arrow::compute::kernels::boolean::{and, is_null, or, or_kleene};
+use datafusion::arrow::compute::kernels::cmp::{lt, not_distinct};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, UInt64Type};
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
@@ -108,9 +108,9 @@ pub struct SampleAccumulator {
     converter: RowConverter,
     k: usize,
     kept: BTreeMap<Vec<u8>, u64>,
-    /// The first column of the largest kept row, once `k` rows are kept:
-    /// rows whose first column is above it cannot enter.
-    bound: Option<ArrayRef>,
+    /// The largest kept row as one-row columns, once `k` rows are kept:
+    /// rows above it cannot enter.
+    bound: Option<Vec<ArrayRef>>,
 }
 
 impl SampleAccumulator {
@@ -135,9 +135,10 @@ impl SampleAccumulator {
         self.bound = None;
     }
 
-    /// Which rows of `columns` may enter: those whose first column is at most
-    /// the first column of the largest kept row (nulls first). `None` when
-    /// all may (fewer than `k` kept, or a type the comparison kernels lack).
+    /// Which rows of `columns` may enter: those at most the largest kept row
+    /// (ascending, nulls first), compared column by column with the kernels
+    /// while some row ties with it. `None` when all may (fewer than `k`
+    /// kept, or a first column the comparison kernels lack).
     fn candidates(&mut self, columns: &[ArrayRef]) -> Result<Option<BooleanArray>> {
         if self.kept.len() < self.k || self.k == 0 {
             return Ok(None);
@@ -145,17 +146,44 @@ impl SampleAccumulator {
         if self.bound.is_none() {
             let parser = self.converter.parser();
             let last = self.kept.keys().next_back().expect("k > 0 rows are kept");
-            self.bound = Some(self.converter.convert_rows([parser.parse(last)])?.swap_remove(0));
+            self.bound = Some(self.converter.convert_rows([parser.parse(last)])?);
         }
         let bound = self.bound.as_ref().expect("set above");
-        let first = &columns[0];
-        if bound.is_null(0) {
-            return Ok(Some(is_null(first)?)); // only nulls sort at or before a null
+        // Rows below the bound, and rows equal to it on the columns so far
+        // (`None`: every row). Where a comparison is missing, the tied rows
+        // stay candidates: a superset is always safe.
+        let mut below: Option<BooleanArray> = None;
+        let mut ties: Option<BooleanArray> = None;
+        for (column, b) in columns.iter().zip(bound) {
+            let at = Scalar::new(b);
+            let Ok(equal) = not_distinct(column, &at) else { break };
+            if !b.is_null(0) {
+                // Nothing sorts below a null; a null sorts below any value.
+                let Ok(less) = lt(column, &at) else { break };
+                let less = if column.null_count() > 0 { or_kleene(&less, &is_null(column)?)? } else { less };
+                let less = match &ties {
+                    Some(t) => and(t, &less)?,
+                    None => less,
+                };
+                below = Some(match below {
+                    Some(b) => or(&b, &less)?,
+                    None => less,
+                });
+            }
+            let equal_so_far = match ties {
+                Some(t) => and(&t, &equal)?,
+                None => equal,
+            };
+            let none_tied = equal_so_far.true_count() == 0;
+            ties = Some(equal_so_far);
+            if none_tied {
+                break;
+            }
         }
-        let Ok(at_most) = lt_eq(first, &Scalar::new(bound)) else { return Ok(None) };
-        // A null sorts first: it is a candidate (its comparison is null).
-        let keep = if first.null_count() > 0 { or_kleene(&at_most, &is_null(first)?)? } else { at_most };
-        Ok(Some(keep))
+        Ok(match (below, ties) {
+            (Some(b), Some(t)) => Some(or(&b, &t)?),
+            (b, t) => b.or(t),
+        })
     }
 
     /// The kept rows, smallest first, as columns plus counts.
@@ -240,7 +268,7 @@ impl Accumulator for SampleAccumulator {
         size_of_val(self)
             + self.converter.size()
             + self.kept.keys().map(|k| k.capacity() + size_of::<(Vec<u8>, u64)>()).sum::<usize>()
-            + self.bound.as_ref().map_or(0, Array::get_array_memory_size)
+            + self.bound.iter().flatten().map(Array::get_array_memory_size).sum::<usize>()
     }
 }
 
@@ -371,6 +399,22 @@ mod tests {
         ];
         let got = both_ways(&[DataType::Int64, DataType::Utf8], 4, &batches);
         assert_eq!(got, vec![one(&["0", "z"], 1), one(&["1", "null"], 2), one(&["1", "a"], 2), one(&["1", "b"], 2)]);
+    }
+
+    /// Rows that tie with the largest kept row on the first column are
+    /// settled by the next (a `not_null` sample shows the null column first).
+    #[test]
+    fn ties_on_the_first_column_are_settled_by_the_next() {
+        let batch = |a: &[Option<i64>], b: &[&str]| -> Vec<ArrayRef> {
+            vec![Arc::new(Int64Array::from(a.to_vec())), Arc::new(StringArray::from(b.to_vec()))]
+        };
+        let batches = [
+            batch(&[None, None, None], &["b", "a", "d"]),
+            batch(&[None, None, Some(1), None], &["c", "a", "a", "b"]),
+            batch(&[Some(0), None, None], &["a", "e", "a"]),
+        ];
+        let got = both_ways(&[DataType::Int64, DataType::Utf8], 2, &batches);
+        assert_eq!(got, vec![one(&["null", "a"], 3), one(&["null", "b"], 2)]);
     }
 
     #[test]
