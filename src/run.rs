@@ -70,7 +70,8 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
     let paths = spec::expand_paths(&request.paths).map_err(|m| Error::usage(m, None))?;
     let (suites, mut diags) = spec::load(&paths);
     let sources = collect_sources(&suites, &request.data, &mut diags)?;
-    let engine = Engine::new(&request.engine).map_err(|e| Error::usage(e.to_string(), None))?;
+    let options = EngineOptions { sample_size: request.sample_size, ..request.engine.clone() };
+    let engine = Engine::new(&options).map_err(|e| Error::usage(e.to_string(), None))?;
 
     let mut schemas = BTreeMap::new();
     let opened =

@@ -168,7 +168,11 @@ impl CommonArgs {
             data: self.data.clone(),
             now: None,
             sample_size: 0,
-            engine: EngineOptions { target_partitions: self.target_partitions, memory_limit: self.memory_limit },
+            engine: EngineOptions {
+                target_partitions: self.target_partitions,
+                memory_limit: self.memory_limit,
+                sample_size: 0,
+            },
             history: None,
         }
     }

@@ -92,6 +92,10 @@ pub struct DatasetPlan {
     /// Aggregate expressions of the fused scan, in request order.
     pub scalars: Vec<Expr>,
     pub grouped: Vec<GroupedMetric>,
+    /// Counts whose rows are a failing sample's (the FILTER of a scalar
+    /// `count(*) FILTER (WHERE offending)`) with the one column it shows,
+    /// so that the fused scan can keep the sample while it counts.
+    pub value_samples: Vec<(Expr, String)>,
     scalar_index: HashMap<String, usize>,
     grouped_index: HashMap<String, usize>,
 }
@@ -432,6 +436,17 @@ impl<'a> Binder<'a> {
     pub fn count_where(&mut self, predicate: Option<Expr>) -> MetricId {
         let p = and_opt(self.scope.clone(), predicate);
         self.plan.scalar(count_rows(p))
+    }
+
+    /// Rows in scope where `offending` holds, whose failing sample shows the
+    /// values of `column` (a `SampleQuery::Values` with the same predicate).
+    pub fn count_sampled(&mut self, offending: Expr, column: &str) -> MetricId {
+        let p = and_opt(self.scope.clone(), Some(offending)).expect("a predicate is given");
+        let request = (p.clone(), column.to_string());
+        if !self.plan.value_samples.contains(&request) {
+            self.plan.value_samples.push(request);
+        }
+        self.plan.scalar(count_rows(Some(p)))
     }
 
     /// Duplicate keys; `mostly_distinct` when nearly every key should occur once.

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::UInt64Array;
+use datafusion::arrow::array::{ArrayRef, UInt64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::hash_utils::{RandomState, create_hashes};
 use datafusion::error::Result;
@@ -41,9 +41,16 @@ impl ScalarUDFImpl for KeyHash {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let mut hashes = vec![0u64; args.number_rows];
-        create_hashes(&arrays, &RandomState::with_seed(0), &mut hashes)?;
+        hash_rows(&arrays, &mut hashes)?;
         Ok(ColumnarValue::Array(Arc::new(UInt64Array::from(hashes))))
     }
+}
+
+/// The hash of each row of `keys` (all of one length) into `hashes` (as
+/// long): the same function everywhere keys are hashed.
+pub fn hash_rows(keys: &[ArrayRef], hashes: &mut [u64]) -> Result<()> {
+    create_hashes(keys, &RandomState::with_seed(0), hashes)?;
+    Ok(())
 }
 
 /// The hash of `keys`.

@@ -10,22 +10,26 @@ mod drift;
 mod fused;
 mod key_bitmap;
 mod key_hash;
+mod key_sort;
+mod radix;
 mod sample;
 mod source;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Schema, UInt64Type};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, StructArray};
+use datafusion::arrow::datatypes::{DataType, Int64Type, Schema, UInt64Type};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::common::{JoinType, ScalarValue};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::functions::core::expr_fn::get_field;
 use datafusion::functions_aggregate::expr_fn::{count, sum};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, cast, col, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
 use serde_json::{Map, Value as Json};
 
 use crate::checks::json_number;
@@ -44,6 +48,9 @@ pub struct EngineOptions {
     pub target_partitions: Option<usize>,
     /// Memory pool size in bytes; `DataFusion` spills where it can beyond it.
     pub memory_limit: Option<usize>,
+    /// Failing rows or values shown per failed check. Duplicate keys counted
+    /// by their hashes' runs keep this many while they are counted.
+    pub sample_size: usize,
 }
 
 pub struct Engine {
@@ -55,6 +62,13 @@ pub struct Engine {
     csv: std::sync::Mutex<BTreeMap<String, source::CsvFiles>>,
     /// Whether the memory pool is bounded (queries may spill).
     bounded: bool,
+    sample_size: usize,
+    /// Samples of duplicate keys found while counting them, by dataset and
+    /// index of the grouped metric.
+    duplicate_samples: std::sync::Mutex<BTreeMap<(String, usize), Vec<Json>>>,
+    /// Samples of offending values kept by the fused scan, by dataset, rows
+    /// sampled and column shown.
+    value_samples: std::sync::Mutex<HashMap<(String, Expr, String), StructArray>>,
 }
 
 impl Engine {
@@ -74,6 +88,9 @@ impl Engine {
             notes: std::sync::Mutex::default(),
             csv: std::sync::Mutex::default(),
             bounded: options.memory_limit.is_some(),
+            sample_size: options.sample_size,
+            duplicate_samples: std::sync::Mutex::default(),
+            value_samples: std::sync::Mutex::default(),
         })
     }
 
@@ -117,7 +134,7 @@ impl Engine {
     /// read the metrics back from its row.
     pub async fn scalar_query(&self, plan: &DatasetPlan) -> Result<(DataFrame, fused::FusedScan), DataFusionError> {
         let df = self.ctx.table(plan.dataset.as_str()).await?;
-        let scan = fused::FusedScan::new(&self.ctx.state(), plan, df.schema())?;
+        let scan = fused::FusedScan::new(&self.ctx.state(), plan, df.schema(), self.sample_size)?;
         Ok((df.aggregate(vec![], scan.aggs.clone())?, scan))
     }
 
@@ -133,6 +150,14 @@ impl Engine {
                     && let Some(stats) = key_bitmap::counts(&self.ctx, &plan.dataset, keys, scope.clone()).await?
                 {
                     return Ok(stats); // a dense integer key: two bitmaps, no hash table
+                }
+                if *mostly_distinct && !self.bounded && self.hashes_pay(&plan.dataset, keys).await? {
+                    // Hashes sorted in a vector, no hash table ([`key_sort`]).
+                    let (df, key_exprs) = self.keyed_rows(&plan.dataset, keys, scope).await?;
+                    let mut fields = key_sort::FIELDS.to_vec();
+                    fields.push(key_sort::REPEATED);
+                    let runs = df.aggregate(vec![], vec![key_sort::runs(key_exprs).alias(HASH)])?;
+                    return runs.select(fields.iter().map(|f| get_field(col(HASH), *f).alias(*f)).collect::<Vec<_>>());
                 }
                 let counts = if *mostly_distinct && self.hashes_pay(&plan.dataset, keys).await? {
                     self.hash_counts(&plan.dataset, keys, scope).await?
@@ -261,14 +286,44 @@ impl Engine {
             return Ok(by_hash);
         }
         let counts = self.repeated_hash_key_counts(dataset, keys, scope.clone()).await?;
-        let exact = stats_row(&duplicate_stats(counts)?.collect().await?)?;
-        Ok(DuplicateStats {
-            rows: by_hash.rows,
-            // Hashes seen once are keys seen once; the others were counted exactly.
-            distinct_keys: by_hash.distinct_keys - by_hash.duplicate_keys + exact.distinct_keys,
-            duplicate_keys: exact.duplicate_keys,
-            duplicate_rows: exact.duplicate_rows,
-        })
+        Ok(settled(by_hash, stats_row(&duplicate_stats(counts)?.collect().await?)?))
+    }
+
+    /// The rows whose keys' hash is in `repeated`, grouped by their keys:
+    /// their exact duplicate statistics, and the [`EngineOptions::sample_size`]
+    /// most repeated keys with their counts (ties in key order), the sample
+    /// [`Self::sample`] would give. Read as a stream: memory holds the
+    /// grouping and the sample, not its result.
+    async fn repeated_key_counts(
+        &self,
+        dataset: &str,
+        keys: &[String],
+        scope: Option<Expr>,
+        repeated: std::collections::HashSet<u64>,
+    ) -> Result<(DuplicateStats, Vec<Json>), DataFusionError> {
+        let (df, key_exprs) = self.keyed_rows(dataset, keys, scope).await?;
+        let rows = df.filter(key_sort::hash_in(key_exprs.clone(), Arc::new(repeated)))?;
+        let counts = self.counts_by(rows, key_exprs)?;
+        let schema = Arc::new(counts.schema().as_arrow().clone());
+        let mut top = key_sort::TopCounts::new(Arc::clone(&schema), self.sample_size)?;
+        let mut stats = DuplicateStats::default();
+        let mut stream = counts.execute_stream().await?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            let n = batch.column(batch.num_columns() - 1).as_primitive_opt::<Int64Type>();
+            let n = n.ok_or_else(|| DataFusionError::Internal("a key count is not an int64".into()))?;
+            for c in n.iter().flatten() {
+                let c = c.unsigned_abs();
+                stats.distinct_keys += 1;
+                stats.rows += c;
+                if c > 1 {
+                    stats.duplicate_keys += 1;
+                    stats.duplicate_rows += c;
+                }
+            }
+            top.add(&batch)?;
+        }
+        Ok((stats, rows_to_json(&[top.batch()?])))
     }
 
     /// Rows of `column` (non-null, in scope) with no equal value in the target.
@@ -295,9 +350,14 @@ impl Engine {
         let scalars = async {
             let (df, scan) = self.scalar_query(plan).await?;
             let batches = df.collect().await?;
-            scan.values(single_row(&batches)?)
+            let row = single_row(&batches)?;
+            let mut memo = self.value_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for s in scan.samples(row, self.sample_size)? {
+                memo.insert((plan.dataset.clone(), s.offending, s.column), s.kept);
+            }
+            scan.values(row)
         };
-        let others = futures::future::try_join_all(plan.grouped.iter().map(|g| async move {
+        let others = futures::future::try_join_all(plan.grouped.iter().enumerate().map(|(index, g)| async move {
             if drift::in_passes(g) {
                 return Ok(None); // computed by `drift_summaries`, a pass per side
             }
@@ -306,13 +366,25 @@ impl Engine {
                 return Ok(Some(MetricValue::Table(batches)));
             }
             Ok::<_, DataFusionError>(Some(match g {
-                GroupedMetric::Duplicates { mostly_distinct, .. } => {
+                GroupedMetric::Duplicates { mostly_distinct, keys, scope } => {
                     let stats = stats_row(&batches)?;
-                    if *mostly_distinct {
-                        MetricValue::Duplicates(self.settle_repeated_hashes(&plan.dataset, g, stats).await?)
-                    } else {
-                        MetricValue::Duplicates(stats)
-                    }
+                    let runs = single_row(&batches)?.column_by_name(key_sort::REPEATED);
+                    MetricValue::Duplicates(match runs {
+                        Some(_) if stats.duplicate_keys == 0 => stats,
+                        Some(repeated) => {
+                            let repeated = key_sort::repeated(repeated.as_ref())?;
+                            let (exact, sample) =
+                                self.repeated_key_counts(&plan.dataset, keys, scope.clone(), repeated).await?;
+                            let key = (plan.dataset.clone(), index);
+                            self.duplicate_samples
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .insert(key, sample);
+                            settled(stats, exact)
+                        }
+                        None if *mostly_distinct => self.settle_repeated_hashes(&plan.dataset, g, stats).await?,
+                        None => stats,
+                    })
                 }
                 GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: count_at(single_row(&batches)?, 0)? },
                 _ => unreachable!("returned above"),
@@ -350,7 +422,18 @@ impl Engine {
         let schema = table.schema().as_arrow().clone();
         let mut aggs = Vec::new();
         let mut fused = vec![None; queries.len()];
+        let mut kept = vec![None; queries.len()];
         for (i, (query, scope)) in queries.iter().enumerate() {
+            if let SampleQuery::Values { predicate, column } = query
+                && limit <= self.sample_size
+            {
+                let offending = and_opt(scope.clone(), Some(predicate.clone())).unwrap_or(lit(true));
+                let memo = self.value_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                kept[i] = memo.get(&(plan.dataset.clone(), offending, column.clone())).cloned();
+                if kept[i].is_some() {
+                    continue; // kept by the fused scan
+                }
+            }
             let (predicate, columns) = match query {
                 SampleQuery::Rows { predicate, columns } => (predicate, columns.as_slice()),
                 SampleQuery::Values { predicate, column } => (predicate, std::slice::from_ref(column)),
@@ -377,17 +460,18 @@ impl Engine {
         let grouped = futures::future::try_join_all(
             queries
                 .iter()
-                .zip(&fused)
-                .filter(|(_, at)| at.is_none())
+                .zip(fused.iter().zip(&kept))
+                .filter(|(_, (at, kept))| at.is_none() && kept.is_none())
                 .map(|((query, scope), _)| self.sample(plan, query, scope.clone(), limit)),
         );
         let (batches, mut grouped) = futures::future::try_join(bounded, grouped).await?;
         grouped.reverse();
         let mut out = Vec::with_capacity(queries.len());
-        for ((query, _), at) in queries.iter().zip(fused) {
-            out.push(match at {
-                Some(at) => sampled_json(query, single_row(&batches)?.column(at).as_ref(), limit)?,
-                None => grouped.pop().ok_or_else(|| DataFusionError::Internal("a sample is missing".into()))?,
+        for (((query, _), at), kept) in queries.iter().zip(fused).zip(kept) {
+            out.push(match (at, kept) {
+                (_, Some(kept)) => kept_json(query, &kept, limit)?,
+                (Some(at), None) => sampled_json(query, single_row(&batches)?.column(at).as_ref(), limit)?,
+                (None, None) => grouped.pop().ok_or_else(|| DataFusionError::Internal("a sample is missing".into()))?,
             });
         }
         Ok(out)
@@ -423,6 +507,16 @@ impl Engine {
                     .sort(vec![col(COUNT).sort(false, true), value.sort(true, true)])?
             }
             SampleQuery::DuplicateKeys { keys, scope } => {
+                let index = plan.grouped.iter().position(
+                    |g| matches!(g, GroupedMetric::Duplicates { keys: k, scope: s, .. } if k == keys && s == scope),
+                );
+                let found = index.and_then(|i| {
+                    let memo = self.duplicate_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    memo.get(&(plan.dataset.clone(), i)).cloned()
+                });
+                if let Some(rows) = found.filter(|_| limit <= self.sample_size) {
+                    return Ok(rows.into_iter().take(limit).collect()); // kept while counting
+                }
                 let mut order = vec![col(COUNT).sort(false, true)];
                 order.extend(keys.iter().map(|k| ident(k).sort(true, true)));
                 // As the check counted them: mostly distinct keys by their
@@ -484,6 +578,17 @@ impl Engine {
     }
 }
 
+/// Statistics counted by hash, with the rows of repeated hashes counted
+/// exactly by their keys (`exact`): hashes seen once are keys seen once.
+fn settled(by_hash: DuplicateStats, exact: DuplicateStats) -> DuplicateStats {
+    DuplicateStats {
+        rows: by_hash.rows,
+        distinct_keys: by_hash.distinct_keys - by_hash.duplicate_keys + exact.distinct_keys,
+        duplicate_keys: exact.duplicate_keys,
+        duplicate_rows: exact.duplicate_rows,
+    }
+}
+
 /// `[distinct keys, rows, duplicate keys, duplicate rows]` from key (or hash) counts.
 fn duplicate_stats(counts: DataFrame) -> Result<DataFrame, DataFusionError> {
     let n = col(COUNT);
@@ -538,7 +643,12 @@ fn sampled_json(query: &SampleQuery, result: &dyn Array, limit: usize) -> Result
         return Ok(Vec::new());
     }
     let kept = list.value(0);
-    let kept = kept.as_struct_opt().ok_or_else(unexpected)?;
+    kept_json(query, kept.as_struct_opt().ok_or_else(unexpected)?, limit)
+}
+
+/// [`sampled_json`] of the kept rows themselves.
+fn kept_json(query: &SampleQuery, kept: &StructArray, limit: usize) -> Result<Vec<Json>, DataFusionError> {
+    let unexpected = || DataFusionError::Internal("a sample has unexpected types".into());
     let width = kept.num_columns() - 1;
     let counts = kept.column(width).as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
     let mut rows = Vec::new();
@@ -628,7 +738,7 @@ mod tests {
 
     /// The physical plan of the duplicate-key counts, with and without a memory limit.
     async fn key_count_plan(memory_limit: Option<usize>) -> String {
-        let options = EngineOptions { target_partitions: Some(2), memory_limit };
+        let options = EngineOptions { target_partitions: Some(2), memory_limit, sample_size: 0 };
         let engine = Engine::new(&options).unwrap();
         let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Utf8, true)]));
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(StringArray::from(vec!["a", "b"]))]);

@@ -27,9 +27,9 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BooleanArray, ListArray, Scalar, StructArray, UInt64Array,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
-use datafusion::arrow::compute::filter;
 use datafusion::arrow::compute::kernels::boolean::{and, is_null, or, or_kleene};
 use datafusion::arrow::compute::kernels::cmp::{lt, not_distinct};
+use datafusion::arrow::compute::{filter, prep_null_mask_filter};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, UInt64Type};
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
@@ -187,7 +187,7 @@ impl SampleAccumulator {
     }
 
     /// The kept rows, smallest first, as columns plus counts.
-    fn rows(&self) -> Result<StructArray> {
+    pub fn rows(&self) -> Result<StructArray> {
         let parser = self.converter.parser();
         let mut columns = self.converter.convert_rows(self.kept.keys().map(|k| parser.parse(k)))?;
         columns.push(Arc::new(UInt64Array::from_iter_values(self.kept.values().copied())));
@@ -202,8 +202,9 @@ fn one_row_list(items: ArrayRef) -> ScalarValue {
 }
 
 impl SampleAccumulator {
-    /// Takes the rows of `columns` where `offending` is true.
-    fn update(&mut self, offending: &BooleanArray, columns: &[ArrayRef]) -> Result<()> {
+    /// Takes the rows of `columns` where `offending` is true, row `i`
+    /// counted `weights[i]` times (once each without `weights`).
+    pub fn take(&mut self, offending: &BooleanArray, columns: &[ArrayRef], weights: Option<&[u64]>) -> Result<()> {
         if self.k == 0 || columns.is_empty() || offending.true_count() == 0 {
             return Ok(());
         }
@@ -212,6 +213,9 @@ impl SampleAccumulator {
             None => offending.clone(),
             Some(candidates) => and(offending, &candidates)?,
         };
+        // A null is not offending: nulls become false, so that the mask's
+        // set bits are exactly the rows taken (and their weights).
+        let keep = if keep.null_count() > 0 { prep_null_mask_filter(&keep) } else { keep };
         let rows = if keep.true_count() == keep.len() {
             self.converter.convert_columns(columns)?
         } else if keep.true_count() == 0 {
@@ -220,8 +224,26 @@ impl SampleAccumulator {
             let picked: Vec<ArrayRef> = columns.iter().map(|c| filter(c, &keep)).collect::<Result<_, _>>()?;
             self.converter.convert_columns(&picked)?
         };
-        for row in &rows {
-            self.add(row.data(), 1);
+        match weights {
+            None => rows.iter().for_each(|row| self.add(row.data(), 1)),
+            Some(w) => {
+                let picked = keep.values().set_indices().map(|i| w[i]);
+                rows.iter().zip(picked).for_each(|(row, n)| self.add(row.data(), n));
+            }
+        }
+        Ok(())
+    }
+
+    /// The kept rows as row-format bytes, with their counts (a state).
+    pub fn parts(&self) -> (BinaryArray, UInt64Array) {
+        (BinaryArray::from_iter_values(self.kept.keys()), UInt64Array::from_iter_values(self.kept.values().copied()))
+    }
+
+    /// Merges kept rows of another accumulator of the same types ([`Self::parts`]).
+    pub fn merge_parts(&mut self, rows: &BinaryArray, counts: &UInt64Array) -> Result<()> {
+        let unexpected = || DataFusionError::Internal("a sample state has a null row".into());
+        for (row, n) in rows.iter().zip(counts.values()) {
+            self.add(row.ok_or_else(unexpected)?, *n);
         }
         Ok(())
     }
@@ -233,7 +255,7 @@ impl Accumulator for SampleAccumulator {
             .first()
             .and_then(|v| v.as_boolean_opt())
             .ok_or_else(|| DataFusionError::Internal("a sample's first argument is not boolean".into()))?;
-        self.update(offending, &values[1..])
+        self.take(offending, &values[1..], None)
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
@@ -247,16 +269,13 @@ impl Accumulator for SampleAccumulator {
             let (r, c) = (rows.value(i), counts.value(i));
             let r = r.as_binary_opt::<i32>().ok_or_else(unexpected)?;
             let c = c.as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
-            for (row, n) in r.iter().zip(c.values()) {
-                self.add(row.ok_or_else(unexpected)?, *n);
-            }
+            self.merge_parts(r, c)?;
         }
         Ok(())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let rows = BinaryArray::from_iter_values(self.kept.keys());
-        let counts = UInt64Array::from_iter_values(self.kept.values().copied());
+        let (rows, counts) = self.parts();
         Ok(vec![one_row_list(Arc::new(rows)), one_row_list(Arc::new(counts))])
     }
 

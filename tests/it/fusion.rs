@@ -95,13 +95,13 @@ fn grouped_work_shares_queries() {
         assert_eq!(prepared.plans["loans"].grouped.len(), 2, "one query per key set");
         prepared.engine.reset_scan_counts();
         prepared.execute(&req, now()).await.unwrap();
-        // The fused scan; unique(country) on hashes of the keys, then its exact
-        // count of the keys whose hashes repeat (two scans: the hashes, then the
-        // rows that carry them), and its sample, counted the same way (two
-        // scans: grouping the keys themselves would hold every distinct key of
-        // a mostly distinct column); unique(loan_id), a dense integer key: its
-        // min and max (from Parquet statistics), then one pass of the bitmaps.
-        assert_eq!(prepared.engine.scan_counts()["loans"], 8);
+        // The fused scan; unique(country) by sorting hashes of the keys, then
+        // the rows whose hashes repeat, grouped by their keys for exact counts
+        // and the sample (grouping the keys themselves would hold every
+        // distinct key of a mostly distinct column); unique(loan_id), a dense
+        // integer key: its min and max (from Parquet statistics), then one
+        // pass of the bitmaps.
+        assert_eq!(prepared.engine.scan_counts()["loans"], 5);
     });
 }
 
@@ -181,4 +181,51 @@ fn failing_samples_are_the_smallest_offending_values_with_counts() {
             r#"[{"id":4,"x":500,"tag":null},{"id":5,"x":500,"tag":"a"},{"id":6,"x":500,"tag":"b"}]"#,
         ]
     );
+}
+
+/// The failing samples of one-column value checks are kept by the fused scan
+/// while it counts, with no pass of their own; they are the samples the
+/// sample pass finds (here, for the same checks scoped by `id >= 0`, which
+/// reads a second column and so is sampled by the pass).
+#[test]
+fn value_samples_kept_by_the_scan_are_the_sample_pass_samples() {
+    let dir = failing_table();
+    let checks = [
+        "between: { column: x, min: 100, max: 200 }",
+        "between: { column: x, min: 100, max: 200, mostly: 50% }",
+        "in_set: { column: tag, values: [a, b] }",
+        "not_in_set: { column: tag, values: [zz] }",
+        "regex: { column: tag, pattern: '^[a-z]$' }",
+        "length: { column: tag, max: 1 }",
+        "between: { column: x, min: -4, max: 200, where: \"x < 400\" }",
+    ];
+    let run = |scope: &str, name: &str| {
+        let mut text =
+            format!("version: 1\ndataset: {{ name: t, source: {} }}\nchecks:\n", dir.path().join("t.csv").display());
+        for c in &checks {
+            let c = if scope.is_empty() { c.to_string() } else { c.replace(" }", &format!(", where: \"{scope}\" }}")) };
+            let c = c.replace("\", where: \"", " AND ");
+            let _ = writeln!(text, "  - {c}");
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let req = request(&[path.to_str().unwrap()]);
+        block_on(async {
+            let prepared = probity::run::prepare(&req).await.unwrap();
+            prepared.engine.reset_scan_counts();
+            let outcome = prepared.execute(&req, now()).await.unwrap();
+            let samples: Vec<String> = outcome
+                .checks()
+                .map(|c| c.failing_sample.as_ref().map_or("none".into(), |s| serde_json::to_string(s).unwrap()))
+                .collect();
+            (samples, prepared.engine.scan_counts()["t"])
+        })
+    };
+    let (by_scan, scans) = run("", "scan.yaml");
+    let (by_pass, pass_scans) = run("id >= 0", "pass.yaml");
+    assert_eq!(scans, 1, "the samples come with the fused scan");
+    assert_eq!(pass_scans, 2, "scoped by another column, they take the sample pass");
+    assert_eq!(by_scan, by_pass);
+    assert_eq!(by_scan.iter().filter(|s| *s != "none").count(), 6, "{by_scan:?}");
+    assert_eq!(by_scan[0], r#"[{"x":-4,"count":2},{"x":-5,"count":1},{"x":-3,"count":1}]"#);
 }

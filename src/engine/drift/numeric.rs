@@ -31,6 +31,7 @@ use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Expr
 use super::{list_of, one_list};
 use crate::compile::{Distribution, GRID_BINS};
 use crate::engine::ident;
+use crate::engine::radix::radix_sort;
 
 /// `(min, max)` of a column's finite values on both sides of a drift test;
 /// `(0, 0)` when there are none (nothing is then binned).
@@ -232,43 +233,6 @@ fn merge_runs(a: impl Iterator<Item = (u64, u64)>, b: impl Iterator<Item = (u64,
 /// Keys in order, `(key, count)` for each run of equal keys.
 fn runs_of(sorted: &[u64]) -> impl Iterator<Item = (u64, u64)> + '_ {
     sorted.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64))
-}
-
-/// Sorts items by a `u64` key, a byte at a time from the least significant
-/// (a byte all keys share is skipped): a few sequential passes instead of a
-/// comparison sort.
-fn radix_sort<T: Copy + Default>(items: &mut Vec<T>, scratch: &mut Vec<T>, key: impl Fn(&T) -> u64) {
-    let n = items.len();
-    if n < 1024 {
-        items.sort_unstable_by_key(|t| key(t));
-        return;
-    }
-    let mut histograms = [[0usize; 256]; 8];
-    for t in items.iter() {
-        let k = key(t);
-        for (byte, h) in histograms.iter_mut().enumerate() {
-            h[((k >> (8 * byte)) & 0xff) as usize] += 1;
-        }
-    }
-    scratch.clear();
-    scratch.resize(n, T::default());
-    for (byte, h) in histograms.iter().enumerate() {
-        if h.contains(&n) {
-            continue;
-        }
-        let mut next = [0usize; 256];
-        let mut start = 0;
-        for (slot, &count) in next.iter_mut().zip(h) {
-            *slot = start;
-            start += count;
-        }
-        for t in items.iter() {
-            let b = ((key(t) >> (8 * byte)) & 0xff) as usize;
-            scratch[next[b]] = *t;
-            next[b] += 1;
-        }
-        std::mem::swap(items, scratch);
-    }
 }
 
 /// Exact counts past [`HASHED_MAX`] distinct values: distinct keys with

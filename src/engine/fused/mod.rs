@@ -31,7 +31,7 @@ mod quantiles;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Float64Array, ListArray, RecordBatch};
+use datafusion::arrow::array::{Array, AsArray, Float64Array, ListArray, RecordBatch, StructArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
@@ -40,6 +40,7 @@ use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Expr, ExprSchemable};
 
 use crate::compile::{DatasetPlan, MetricValue};
+use crate::engine::sample::SampleAccumulator;
 use moments::Moment;
 use predicates::{Kind, Predicates};
 
@@ -64,6 +65,28 @@ pub struct FusedScan {
     /// Aliased aggregate expressions, for `DataFrame::aggregate`.
     pub aggs: Vec<Expr>,
     from: Vec<From>,
+    /// The failing samples kept while counting ([`DatasetPlan::value_samples`]).
+    samples: Vec<FusedSample>,
+}
+
+/// A sample kept by a [`predicates`] aggregate: sample `slot` of column `agg`.
+#[derive(Debug)]
+struct FusedSample {
+    agg: usize,
+    slot: usize,
+    /// The rows sampled (the count's FILTER) and the column shown.
+    offending: Expr,
+    column: String,
+    column_type: DataType,
+}
+
+/// A failing sample found by the fused scan: the rows' predicate, the
+/// column shown, and the `k` smallest distinct offending values with their
+/// counts ([`crate::engine::sample::SampleAccumulator::rows`]).
+pub struct ScanSample {
+    pub offending: Expr,
+    pub column: String,
+    pub kept: StructArray,
 }
 
 /// A count of a predicate's rows, `(columns, p, kind)`: `count(*) FILTER
@@ -193,11 +216,13 @@ fn group<K: PartialEq, T>(items: impl Iterator<Item = (K, T)>) -> Vec<(K, Vec<T>
 }
 
 impl FusedScan {
-    /// Plans `plan`'s scalars over a dataset of schema `schema`.
-    pub fn new(state: &SessionState, plan: &DatasetPlan, schema: &DFSchema) -> Result<Self> {
+    /// Plans `plan`'s scalars over a dataset of schema `schema`; samples
+    /// keep `sample_size` values each (none for 0).
+    pub fn new(state: &SessionState, plan: &DatasetPlan, schema: &DFSchema, sample_size: usize) -> Result<Self> {
         let n = plan.scalars.len();
         let mut from: Vec<Option<From>> = vec![None; n];
         let mut aggs = Vec::new();
+        let mut kept = Vec::new();
 
         let counts = plan
             .scalars
@@ -239,7 +264,25 @@ impl FusedScan {
                 [c] => (0..n).filter_map(|i| bound(&plan.scalars[i]).filter(|b| b.0 == c).map(|b| (i, b.1))).collect(),
                 _ => Vec::new(),
             };
-            let mut predicates = Predicates::new(columns, only, logical, physical);
+            // Counts that are a failing sample's rows keep the sample ([`DatasetPlan::value_samples`]).
+            let mut sample_of: Vec<Option<(bool, &Expr)>> = vec![None; logical.len()];
+            if let [column] = columns.as_slice()
+                && sample_size > 0
+            {
+                for &(i, test, kind) in &items {
+                    let Expr::AggregateFunction(AggregateFunction { params, .. }) = &plan.scalars[i] else { continue };
+                    let Some(filter) = params.filter.as_deref().filter(|_| kind != Kind::Known) else { continue };
+                    if sample_of[test].is_none() && plan.value_samples.iter().any(|(o, c)| o == filter && c == column) {
+                        sample_of[test] = Some((kind == Kind::True, filter));
+                    }
+                }
+                for (slot, (_, offending)) in sample_of.iter().flatten().enumerate() {
+                    let (offending, column, column_type) = ((*offending).clone(), column.clone(), types[0].clone());
+                    kept.push(FusedSample { agg, slot, offending, column, column_type });
+                }
+            }
+            let sampled = sample_of.iter().map(|s| s.map(|(when, _)| when)).collect();
+            let mut predicates = Predicates::new(columns, only, logical, physical).with_samples(sampled, sample_size);
             if !bounds.is_empty() {
                 predicates = predicates.with_bounds();
             }
@@ -299,7 +342,20 @@ impl FusedScan {
                 })
             })
             .collect();
-        Ok(Self { aggs, from })
+        Ok(Self { aggs, from, samples: kept })
+    }
+
+    /// The samples kept by the scan, from its single result row.
+    pub fn samples(&self, batch: &RecordBatch, sample_size: usize) -> Result<Vec<ScanSample>> {
+        self.samples
+            .iter()
+            .map(|s| {
+                let (rows, counts) = predicates::sample_at(batch.column(s.agg).as_ref(), s.slot)?;
+                let mut kept = SampleAccumulator::new(vec![s.column_type.clone()], sample_size)?;
+                kept.merge_parts(&rows, &counts)?;
+                Ok(ScanSample { offending: s.offending.clone(), column: s.column.clone(), kept: kept.rows()? })
+            })
+            .collect()
     }
 
     /// The metrics' values from the scan's single result row.
@@ -466,7 +522,7 @@ mod tests {
 
     async fn fused(ctx: &SessionContext, plan: &DatasetPlan) -> (Vec<ScalarValue>, usize) {
         let df = ctx.table("t").await.unwrap();
-        let scan = FusedScan::new(&ctx.state(), plan, df.schema()).unwrap();
+        let scan = FusedScan::new(&ctx.state(), plan, df.schema(), 0).unwrap();
         let aggs = scan.aggs.len();
         let batches = df.aggregate(vec![], scan.aggs.clone()).unwrap().collect().await.unwrap();
         let batch = batches.iter().find(|b| b.num_rows() > 0).unwrap();

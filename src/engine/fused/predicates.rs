@@ -34,10 +34,12 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayData, ArrayRef, AsArray, Int64Array, ListArray, RecordBatch, StringArray, StructArray, new_null_array,
+    Array, ArrayData, ArrayRef, AsArray, BinaryArray, BooleanArray, Int64Array, ListArray, RecordBatch, StringArray,
+    StructArray, UInt64Array, new_null_array,
 };
-use datafusion::arrow::buffer::MutableBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, Schema, SchemaRef};
+use datafusion::arrow::buffer::{MutableBuffer, OffsetBuffer};
+use datafusion::arrow::compute::not;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, Schema, SchemaRef, UInt64Type};
 use datafusion::common::{HashMap, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -47,6 +49,7 @@ use datafusion::physical_expr::PhysicalExpr;
 
 use crate::engine::drift::categorical::{CategoryAccumulator, ViewCounts};
 use crate::engine::ident;
+use crate::engine::sample::SampleAccumulator;
 
 /// Distinct strings a partition counts before it evaluates row by row.
 pub const MAX_STRINGS: usize = 10_000;
@@ -79,6 +82,11 @@ pub struct Predicates {
     bounds: bool,
     /// Per predicate, how to match it directly when it is a `regexp_like`.
     regexes: Vec<Option<RegexMatch>>,
+    /// Per predicate, whether a sample is kept of the rows where it is
+    /// true (`Some(true)`) or false (see [`Self::with_samples`]).
+    sampled: Vec<Option<bool>>,
+    /// How many distinct values each sample keeps.
+    sample_size: usize,
 }
 
 impl Predicates {
@@ -93,7 +101,30 @@ impl Predicates {
         let orderable = columns.len() == 1 && schema.field(0).data_type().is_primitive();
         let ranged = physical.iter().map(|p| if orderable { range_atoms(p) } else { None }).collect();
         let regexes = physical.iter().map(RegexMatch::of).collect();
-        Self { columns, schema, logical, physical, ranged, bounds: false, regexes }
+        let sampled = vec![None; physical.len()];
+        Self { columns, schema, logical, physical, ranged, bounds: false, regexes, sampled, sample_size: 0 }
+    }
+
+    /// Also keeps, for each predicate `i` with `sampled[i] = Some(when)`, the
+    /// `k` smallest distinct values of the column among the rows where it is
+    /// `when`, with their counts ([`SampleAccumulator`]): the failing sample
+    /// of the check that counts those rows, found in the same pass. One
+    /// column only.
+    pub fn with_samples(mut self, sampled: Vec<Option<bool>>, k: usize) -> Self {
+        if self.columns.len() == 1 && k > 0 && sampled.len() == self.physical.len() {
+            self.sampled = sampled;
+            self.sample_size = k;
+        }
+        self
+    }
+
+    /// A sample accumulator per predicate that keeps one.
+    fn sample_accumulators(&self) -> Result<Vec<Option<SampleAccumulator>>> {
+        let t = self.schema.field(0).data_type();
+        self.sampled
+            .iter()
+            .map(|s| s.map(|_| SampleAccumulator::new(vec![t.clone()], self.sample_size)).transpose())
+            .collect()
     }
 
     /// Also finds the column's smallest and largest values, as `min` and
@@ -121,20 +152,38 @@ impl Predicates {
     }
 
     /// Rows of `columns` where each predicate is true and false, each row
-    /// weighted by `weights` (1 when `None`), added to `counts`.
-    fn count(&self, columns: &[ArrayRef], weights: Option<&[u64]>, counts: &mut [Counts]) -> Result<()> {
+    /// weighted by `weights` (1 when `None`), added to `counts`; the rows a
+    /// predicate samples go to its sample in `samples` (empty: none kept).
+    fn count(
+        &self,
+        columns: &[ArrayRef],
+        weights: Option<&[u64]>,
+        counts: &mut [Counts],
+        samples: &mut [Option<SampleAccumulator>],
+    ) -> Result<()> {
         if columns[0].is_empty() {
             return Ok(());
         }
         let batch = RecordBatch::try_new(Arc::clone(&self.schema), columns.to_vec())?;
         for (i, (p, count)) in self.physical.iter().zip(counts.iter_mut()).enumerate() {
-            if weights.is_none() && self.regexes[i].as_ref().is_some_and(|r| r.count(columns, count)) {
-                continue;
-            }
-            let result = p.evaluate(&batch)?.into_array(batch.num_rows())?;
+            let sample = samples.get_mut(i).and_then(Option::as_mut).zip(self.sampled[i]);
+            let regex = self.regexes[i].as_ref().filter(|_| weights.is_none());
+            let result = match (regex, sample.is_some()) {
+                (Some(r), false) if r.count(columns, count) => continue,
+                (Some(r), true) => r.mask(columns).map(|m| Arc::new(m) as ArrayRef),
+                _ => None,
+            };
+            let result = match result {
+                Some(mask) => mask,
+                None => p.evaluate(&batch)?.into_array(batch.num_rows())?,
+            };
             let holds = result
                 .as_boolean_opt()
                 .ok_or_else(|| DataFusionError::Internal(format!("predicate `{p}` is not boolean")))?;
+            if let Some((sample, when)) = sample {
+                let offending = if when { holds.clone() } else { not(holds)? };
+                sample.take(&offending, columns, weights)?;
+            }
             match weights {
                 None => {
                     let t = holds.true_count() as u64;
@@ -210,6 +259,8 @@ impl Predicates {
             ranged: vec![None],
             bounds: false,
             regexes: vec![self.regexes[i].clone()],
+            sampled: vec![self.sampled[i]],
+            sample_size: self.sample_size,
         }
     }
 }
@@ -242,6 +293,21 @@ impl RegexMatch {
             return None;
         };
         Some(Self { column, regex: ::regex::Regex::new(pattern).ok()? })
+    }
+
+    /// Whether the pattern matches each row of `columns` (null where the
+    /// value is null); `None` for a column that is not a string.
+    fn mask(&self, columns: &[ArrayRef]) -> Option<BooleanArray> {
+        fn matches<'a>(re: &::regex::Regex, values: impl Iterator<Item = Option<&'a str>>) -> BooleanArray {
+            values.map(|v| v.map(|v| re.is_match(v))).collect()
+        }
+        let array = columns.get(self.column)?;
+        Some(match array.data_type() {
+            DataType::Utf8 => matches(&self.regex, array.as_string::<i32>().iter()),
+            DataType::LargeUtf8 => matches(&self.regex, array.as_string::<i64>().iter()),
+            DataType::Utf8View => matches(&self.regex, array.as_string_view().iter()),
+            _ => return None,
+        })
     }
 
     /// Adds the rows of `columns` where the pattern matches and where it does
@@ -361,6 +427,8 @@ impl PartialEq for Predicates {
             && self.logical == other.logical
             && self.schema == other.schema
             && self.bounds == other.bounds
+            && self.sampled == other.sampled
+            && self.sample_size == other.sample_size
     }
 }
 
@@ -371,6 +439,8 @@ impl Hash for Predicates {
         self.columns.hash(state);
         self.bounds.hash(state);
         self.logical.hash(state);
+        self.sampled.hash(state);
+        self.sample_size.hash(state);
     }
 }
 
@@ -384,14 +454,26 @@ fn counts_type() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Int64, false)))
 }
 
-/// The result's fields: the counts, and the smallest and largest values of
-/// the (first) column, of type `t` (null unless asked for).
+/// The result's fields: the counts, the smallest and largest values of the
+/// (first) column, of type `t` (null unless asked for), and the samples
+/// kept: their rows (Arrow row format) and counts one sample after the
+/// other, and where each sample ends in them.
 fn result_fields(t: &DataType) -> Fields {
+    let list = |t: DataType| DataType::List(Arc::new(Field::new_list_field(t, false)));
     Fields::from(vec![
         Field::new("counts", counts_type(), false),
         Field::new("min", t.clone(), true),
         Field::new("max", t.clone(), true),
+        Field::new("sample_rows", list(DataType::Binary), false),
+        Field::new("sample_counts", list(DataType::UInt64), false),
+        Field::new("sample_ends", list(DataType::UInt64), false),
     ])
+}
+
+/// `items` as a one-row list.
+fn one_row_list(items: ArrayRef) -> ArrayRef {
+    let field = Arc::new(Field::new_list_field(items.data_type().clone(), false));
+    Arc::new(ListArray::new(field, OffsetBuffer::from_lengths([items.len()]), items, None))
 }
 
 impl AggregateUDFImpl for PredicatesUdaf {
@@ -408,7 +490,7 @@ impl AggregateUDFImpl for PredicatesUdaf {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(PredicateAccumulator::new(self.predicates.clone())))
+        Ok(Box::new(PredicateAccumulator::new(self.predicates.clone())?))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -508,16 +590,19 @@ pub struct PredicateAccumulator {
     on_null: Vec<Truth>,
     /// The smallest and largest values seen, when tracked.
     range: Option<ArrayRef>,
+    /// Per predicate, its sample when it keeps one.
+    samples: Vec<Option<SampleAccumulator>>,
 }
 
 impl PredicateAccumulator {
-    fn new(predicates: Predicates) -> Self {
+    fn new(predicates: Predicates) -> Result<Self> {
         let t = predicates.schema.field(0).data_type().clone();
         let counts = vec![Counts::default(); predicates.physical.len()];
         let all_ranges = predicates.ranged.iter().all(Option::is_some);
         let one_column = predicates.columns.len() == 1;
         let values = (one_column && !all_ranges).then(|| Values::new(&t));
-        Self { predicates, counts, values, nulls: 0, on_null: Vec::new(), range: None }
+        let samples = predicates.sample_accumulators()?;
+        Ok(Self { predicates, counts, values, nulls: 0, on_null: Vec::new(), range: None, samples })
     }
 
     /// Widens the tracked range to take in `ends` (the bounds of more values).
@@ -535,14 +620,14 @@ impl PredicateAccumulator {
         let t = self.predicates.schema.field(0).data_type().clone();
         if let Some(values) = &mut self.values {
             let (array, weights) = values.take(&t)?;
-            self.predicates.count(std::slice::from_ref(&array), Some(&weights), &mut self.counts)?;
+            self.predicates.count(std::slice::from_ref(&array), Some(&weights), &mut self.counts, &mut self.samples)?;
             if self.predicates.bounds {
                 self.widen(bounds(&array))?;
             }
         }
         if self.nulls > 0 {
             let null = new_null_array(&t, 1);
-            self.predicates.count(&[null], Some(&[self.nulls]), &mut self.counts)?;
+            self.predicates.count(&[null], Some(&[self.nulls]), &mut self.counts, &mut self.samples)?;
             self.nulls = 0;
         }
         Ok(())
@@ -561,7 +646,7 @@ impl PredicateAccumulator {
         }
         let p = &self.predicates;
         let Some(range) = range.filter(|_| p.ranged.iter().any(Option::is_some)) else {
-            return p.count(columns, None, &mut self.counts);
+            return p.count(columns, None, &mut self.counts, &mut self.samples);
         };
         let array = &columns[0];
         let nulls = array.null_count() as u64;
@@ -576,8 +661,13 @@ impl PredicateAccumulator {
                 Some(atoms) => settled(&p.physical[i], atoms, &range)?,
                 None => None,
             };
+            // A sampled predicate settled to its sampled value takes its
+            // rows row by row, into the sample.
+            let offends = |v: Truth| p.sampled[i].is_some_and(|when| v == Truth::of(Some(when)));
+            let settled = settled.filter(|&v| !(offends(v) || nulls > 0 && offends(self.on_null[i])));
             let Some(value) = settled else {
-                p.only(i).count(columns, None, std::slice::from_mut(&mut self.counts[i]))?;
+                let samples = std::slice::from_mut(&mut self.samples[i]);
+                p.only(i).count(columns, None, std::slice::from_mut(&mut self.counts[i]), samples)?;
                 continue;
             };
             self.counts[i].add(value, present);
@@ -593,8 +683,28 @@ impl PredicateAccumulator {
         if self.on_null.is_empty() {
             let t = self.predicates.schema.field(0).data_type().clone();
             let mut counts = vec![Counts::default(); self.counts.len()];
-            self.predicates.count(&[new_null_array(&t, 1)], None, &mut counts)?;
+            self.predicates.count(&[new_null_array(&t, 1)], None, &mut counts, &mut [])?;
             self.on_null = counts.iter().map(|c| Truth::of((c.true_ + c.false_ > 0).then_some(c.true_ > 0))).collect();
+        }
+        Ok(())
+    }
+
+    /// Adds the samples of other accumulators' states ([`Self::result`]).
+    fn merge_samples(&mut self, rows: &ArrayRef, counts: &ArrayRef, ends: &ArrayRef) -> Result<()> {
+        let unexpected = || DataFusionError::Internal("a predicate sample state has unexpected types".into());
+        let (rows, counts, ends) = (
+            rows.as_list_opt::<i32>().ok_or_else(unexpected)?,
+            counts.as_list_opt::<i32>().ok_or_else(unexpected)?,
+            ends.as_list_opt::<i32>().ok_or_else(unexpected)?,
+        );
+        for state in 0..rows.len() {
+            let parts = samples_of(&rows.value(state), &counts.value(state), &ends.value(state))?;
+            if parts.len() != self.samples.iter().flatten().count() {
+                return Err(unexpected());
+            }
+            for (sample, (r, c)) in self.samples.iter_mut().flatten().zip(parts) {
+                sample.merge_parts(&r, &c)?;
+            }
         }
         Ok(())
     }
@@ -615,7 +725,21 @@ impl PredicateAccumulator {
             Some(range) => (range.slice(0, 1), range.slice(1, 1)),
             None => (new_null_array(t, 1), new_null_array(t, 1)),
         };
-        Ok(StructArray::try_new(result_fields(t), vec![Arc::new(list), lo, hi], None)?)
+        let (mut rows, mut counts, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        for sample in self.samples.iter().flatten() {
+            let (r, c) = sample.parts();
+            rows.extend(r.iter().flatten().map(<[u8]>::to_vec));
+            counts.extend_from_slice(c.values());
+            ends.push(counts.len() as u64);
+        }
+        let samples = [
+            one_row_list(Arc::new(BinaryArray::from_iter_values(rows))),
+            one_row_list(Arc::new(UInt64Array::from(counts))),
+            one_row_list(Arc::new(UInt64Array::from(ends))),
+        ];
+        let mut columns = vec![Arc::new(list) as ArrayRef, lo, hi];
+        columns.extend(samples);
+        Ok(StructArray::try_new(result_fields(t), columns, None)?)
     }
 }
 
@@ -637,7 +761,8 @@ impl Accumulator for PredicateAccumulator {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let unexpected = || DataFusionError::Internal("a predicate count state has unexpected types".into());
-        let [lists, lo, hi] = states else { return Err(unexpected()) };
+        let [lists, lo, hi, rows, counts, ends] = states else { return Err(unexpected()) };
+        self.merge_samples(rows, counts, ends)?;
         if self.predicates.bounds {
             self.widen(bounds(&datafusion::arrow::compute::concat(&[lo.as_ref(), hi.as_ref()])?))?;
         }
@@ -671,7 +796,8 @@ impl Accumulator for PredicateAccumulator {
             Some(Values::Strings(s)) => s.size(),
             Some(Values::Fixed { counts, .. }) => counts.capacity() * (size_of::<(u128, u64)>() + 1) + 24 * 1024,
         };
-        size_of::<Self>() + self.counts.capacity() * size_of::<Counts>() + values
+        let samples: usize = self.samples.iter().flatten().map(Accumulator::size).sum();
+        size_of::<Self>() + self.counts.capacity() * size_of::<Counts>() + values + samples
     }
 }
 
@@ -690,6 +816,39 @@ pub fn count_at(array: &dyn Array, i: usize, kind: Kind) -> Result<ScalarValue> 
         Kind::False => f,
         Kind::Known => t.saturating_add(f),
     })))
+}
+
+/// The samples of a result or state's `sample_*` items: each sample's rows
+/// and counts ([`SampleAccumulator::parts`]).
+fn samples_of(rows: &ArrayRef, counts: &ArrayRef, ends: &ArrayRef) -> Result<Vec<(BinaryArray, UInt64Array)>> {
+    let unexpected = || DataFusionError::Internal("a predicate sample has unexpected types".into());
+    let rows = rows.as_binary_opt::<i32>().ok_or_else(unexpected)?;
+    let counts = counts.as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
+    let ends = ends.as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
+    let mut start = 0;
+    let mut out = Vec::new();
+    for &end in ends.values() {
+        let end = usize::try_from(end).map_err(|_| unexpected())?;
+        if end < start || end > rows.len() || rows.len() != counts.len() {
+            return Err(unexpected());
+        }
+        out.push((rows.slice(start, end - start), counts.slice(start, end - start)));
+        start = end;
+    }
+    Ok(out)
+}
+
+/// Sample `slot` (counting only the predicates that keep one, in order) of
+/// a `probity_predicates` result: its rows and counts.
+pub fn sample_at(array: &dyn Array, slot: usize) -> Result<(BinaryArray, UInt64Array)> {
+    let unexpected = || DataFusionError::Internal("a predicate sample result has unexpected types".into());
+    let result = array.as_struct_opt().ok_or_else(unexpected)?;
+    let item = |c: usize| result.column(c).as_list_opt::<i32>().map(|l| l.value(0)).ok_or_else(unexpected);
+    let mut samples = samples_of(&item(3)?, &item(4)?, &item(5)?)?;
+    if slot >= samples.len() {
+        return Err(unexpected());
+    }
+    Ok(samples.swap_remove(slot))
 }
 
 /// The column's smallest (`max` false) or largest value in a
