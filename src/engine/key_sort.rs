@@ -24,7 +24,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, RecordBatch, Scalar, StructArray, UInt64Array,
 };
-use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::compute::kernels::cmp::gt;
 use datafusion::arrow::compute::{SortOptions, filter};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, SchemaRef, UInt64Type};
@@ -114,10 +114,12 @@ impl AggregateUDFImpl for HashRunsUdaf {
     }
 }
 
-/// The hashes of the rows seen so far, in arrival order.
+/// The hashes of the rows seen so far, in arrival order, and sorted runs
+/// of other partitions' hashes (merged states).
 #[derive(Debug, Default)]
 struct HashRunsAccumulator {
     hashes: Vec<u64>,
+    runs: Vec<ScalarBuffer<u64>>,
 }
 
 /// Counts over sorted hashes: `[distinct, rows, repeated, rows in repeated
@@ -139,6 +141,38 @@ fn count_runs(sorted: &[u64]) -> ([u64; 4], Vec<u64>) {
     ([distinct, sorted.len() as u64, repeated.len() as u64, repeated_rows], repeated)
 }
 
+/// Two ascending runs as one.
+fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+impl HashRunsAccumulator {
+    /// Every hash, ascending: this partition's sorted (each partition sorts
+    /// its own in parallel before handing over its state), merged with the
+    /// runs of the others.
+    fn sorted(&mut self) -> Vec<u64> {
+        let mut sorted = std::mem::take(&mut self.hashes);
+        radix_sort(&mut sorted, &mut Vec::new(), |&h| h);
+        for run in std::mem::take(&mut self.runs) {
+            sorted = if sorted.is_empty() { run.to_vec() } else { merge(&sorted, &run) };
+        }
+        sorted
+    }
+}
+
 impl Accumulator for HashRunsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let Some(n) = values.first().map(Array::len) else { return Ok(()) };
@@ -154,22 +188,21 @@ impl Accumulator for HashRunsAccumulator {
             if lists.is_valid(i) {
                 let items = lists.value(i);
                 let hashes = items.as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
-                self.hashes.extend_from_slice(hashes.values());
+                if !hashes.is_empty() {
+                    self.runs.push(hashes.values().clone()); // shares the state's buffer
+                }
             }
         }
         Ok(())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        // The hashes move into the state: a partition's state is taken once.
-        Ok(vec![ScalarValue::List(Arc::new(one_row_list(std::mem::take(&mut self.hashes))))])
+        // A partition's state is taken once, at its end: its hashes, sorted.
+        Ok(vec![ScalarValue::List(Arc::new(one_row_list(self.sorted())))])
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let mut hashes = std::mem::take(&mut self.hashes);
-        radix_sort(&mut hashes, &mut Vec::new(), |&h| h);
-        let (counts, repeated) = count_runs(&hashes);
-        drop(hashes);
+        let (counts, repeated) = count_runs(&self.sorted());
         let mut columns: Vec<ArrayRef> = counts
             .iter()
             .map(|&n| Arc::new(Int64Array::from(vec![i64::try_from(n).unwrap_or(i64::MAX)])) as ArrayRef)
@@ -179,7 +212,8 @@ impl Accumulator for HashRunsAccumulator {
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>() + self.hashes.capacity() * size_of::<u64>()
+        let runs: usize = self.runs.iter().map(|r| r.inner().capacity()).sum();
+        size_of::<Self>() + self.hashes.capacity() * size_of::<u64>() + runs
     }
 }
 
@@ -342,6 +376,14 @@ mod tests {
         }
         assert_eq!(by_runs(&["a", "b", "a"], 2).0, [2, 3, 1, 2]);
         assert_eq!(by_runs(&[], 1).0, [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn merged_runs_are_sorted() {
+        assert_eq!(merge(&[1, 3, 3, 9], &[0, 3, 10]), [0, 1, 3, 3, 3, 9, 10]);
+        assert_eq!(merge(&[], &[2]), [2]);
+        let mut acc = HashRunsAccumulator { hashes: vec![5, 1, 5], runs: vec![vec![0, 5, 7].into(), vec![2].into()] };
+        assert_eq!(acc.sorted(), [0, 1, 2, 5, 5, 5, 7]);
     }
 
     #[test]
