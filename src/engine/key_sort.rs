@@ -18,13 +18,14 @@
 //! `DataFusion` spills.
 
 use std::collections::{BTreeSet, HashSet};
+use std::hash::BuildHasherDefault;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, RecordBatch, Scalar, StructArray, UInt64Array,
 };
-use datafusion::arrow::buffer::{OffsetBuffer, ScalarBuffer};
+use datafusion::arrow::buffer::{BooleanBuffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::compute::kernels::cmp::gt;
 use datafusion::arrow::compute::{SortOptions, filter};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, SchemaRef, UInt64Type};
@@ -53,21 +54,48 @@ pub fn runs(keys: Vec<Expr>) -> Expr {
     AggregateUDF::from(HashRunsUdaf { signature: Signature::variadic_any(Volatility::Immutable) }).call(keys)
 }
 
+/// A set of key hashes. They are uniformly distributed already, so the set
+/// uses them as they are instead of hashing them again.
+pub type Hashes = HashSet<u64, BuildHasherDefault<AsIs>>;
+
+/// The hasher of [`Hashes`]: a `u64` is its own hash.
+#[derive(Default)]
+pub struct AsIs(u64);
+
+impl Hasher for AsIs {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed here; any other input still hashes consistently.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 /// Whether the hash of the key columns is in `hashes`.
-pub fn hash_in(keys: Vec<Expr>, hashes: Arc<HashSet<u64>>) -> Expr {
+pub fn hash_in(keys: Vec<Expr>, hashes: Arc<Hashes>) -> Expr {
     ScalarUDF::from(HashIn { signature: Signature::variadic_any(Volatility::Immutable), hashes }).call(keys)
 }
 
 /// The repeated hashes of a [`runs`] result (its column `REPEATED` at row 0).
-pub fn repeated(array: &dyn Array) -> Result<HashSet<u64>> {
+pub fn repeated(array: &dyn Array) -> Result<Hashes> {
     let unexpected = || DataFusionError::Internal("a hash runs result has unexpected types".into());
     let list = array.as_list_opt::<i32>().ok_or_else(unexpected)?;
     if list.is_empty() || list.is_null(0) {
-        return Ok(HashSet::new());
+        return Ok(Hashes::default());
     }
     let items = list.value(0);
     let hashes = items.as_primitive_opt::<UInt64Type>().ok_or_else(unexpected)?;
-    Ok(hashes.values().iter().copied().collect())
+    let mut set = Hashes::with_capacity_and_hasher(hashes.len(), BuildHasherDefault::default());
+    set.extend(hashes.values().iter().copied());
+    Ok(set)
 }
 
 fn u64_list_type() -> DataType {
@@ -221,7 +249,7 @@ impl Accumulator for HashRunsAccumulator {
 #[derive(Debug)]
 struct HashIn {
     signature: Signature,
-    hashes: Arc<HashSet<u64>>,
+    hashes: Arc<Hashes>,
 }
 
 impl PartialEq for HashIn {
@@ -255,7 +283,8 @@ impl ScalarUDFImpl for HashIn {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let mut hashes = vec![0u64; args.number_rows];
         hash_rows(&arrays, &mut hashes)?;
-        let found: BooleanArray = hashes.iter().map(|h| Some(self.hashes.contains(h))).collect();
+        let found =
+            BooleanArray::new(BooleanBuffer::collect_bool(hashes.len(), |i| self.hashes.contains(&hashes[i])), None);
         Ok(ColumnarValue::Array(Arc::new(found)))
     }
 }
@@ -343,7 +372,7 @@ mod tests {
 
     /// The accumulator's statistics with `keys` split over `parts`
     /// partitions (batches of 3) merged through their states.
-    fn by_runs(keys: &[&str], parts: usize) -> ([u64; 4], HashSet<u64>) {
+    fn by_runs(keys: &[&str], parts: usize) -> ([u64; 4], Hashes) {
         let mut total = HashRunsAccumulator::default();
         for part in keys.chunks(keys.len().div_ceil(parts).max(1)) {
             let mut acc = HashRunsAccumulator::default();

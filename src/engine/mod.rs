@@ -299,7 +299,7 @@ impl Engine {
         dataset: &str,
         keys: &[String],
         scope: Option<Expr>,
-        repeated: std::collections::HashSet<u64>,
+        repeated: key_sort::Hashes,
     ) -> Result<(DuplicateStats, Vec<Json>), DataFusionError> {
         let (df, key_exprs) = self.keyed_rows(dataset, keys, scope).await?;
         let rows = df.filter(key_sort::hash_in(key_exprs.clone(), Arc::new(repeated)))?;
