@@ -8,7 +8,10 @@
 //! units): counting them in a hash map as they come costs about what copying
 //! them does, the partitions merge small maps, and the ranks are found by
 //! walking the sorted distinct values. Past [`MAX_COUNTED`] distinct values a
-//! partition keeps the values themselves, as `percentile_cont` does.
+//! partition goes on counting the values it has (a column whose common
+//! values are few but which has many rare ones, such as scores with a few
+//! million outliers) and keeps the others in a list; when most values miss
+//! the counts, it keeps the values themselves, as `percentile_cont` does.
 //!
 //! Either way the ranks are the same values (sorted in `f64::total_cmp`'s
 //! order, the order `percentile_cont` selects in), and the interpolation
@@ -86,46 +89,66 @@ struct PercentilesAccumulator {
     /// [`MAX_COUNTED`] (smaller in tests).
     max_counted: usize,
     counts: HashMap<u64, u64>,
-    /// Every value, once the partition has seen more than [`MAX_COUNTED`]
-    /// distinct ones (then `counts` is empty).
+    /// Once `counts` holds more than `max_counted` values it takes no new
+    /// ones: the values it does not hold go to `others`.
+    full: bool,
+    others: Vec<f64>,
+    /// Values seen (rows and merged counts).
+    seen: u64,
+    /// Every value, once most values miss the counts (then `counts` and
+    /// `others` are empty).
     values: Option<Vec<f64>>,
 }
 
 impl PercentilesAccumulator {
     fn new(qs: Vec<f64>, max_counted: usize) -> Self {
-        Self { qs, max_counted, counts: HashMap::default(), values: None }
+        Self { qs, max_counted, counts: HashMap::default(), full: false, others: Vec::new(), seen: 0, values: None }
     }
 
     fn add(&mut self, values: &Float64Array) {
+        self.seen += (values.len() - values.null_count()) as u64;
         match &mut self.values {
             Some(all) if values.null_count() == 0 => all.extend_from_slice(values.values()),
             Some(all) => all.extend(values.iter().flatten()),
             None => {
                 if values.null_count() == 0 {
-                    for v in values.values() {
-                        *self.counts.entry(v.to_bits()).or_default() += 1;
-                    }
+                    values.values().iter().for_each(|&v| self.count(v, 1));
                 } else {
-                    for v in values.iter().flatten() {
-                        *self.counts.entry(v.to_bits()).or_default() += 1;
-                    }
+                    values.iter().flatten().for_each(|v| self.count(v, 1));
                 }
                 self.spill_if_many();
             }
         }
     }
 
-    fn add_counted(&mut self, value: f64, n: u64) {
-        match &mut self.values {
-            Some(all) => all.extend(std::iter::repeat_n(value, usize::try_from(n).unwrap_or(usize::MAX))),
-            None => *self.counts.entry(value.to_bits()).or_default() += n,
+    /// Counts `value` `n` times: in `counts` if it is there or may enter, else in `others`.
+    fn count(&mut self, value: f64, n: u64) {
+        if let Some(c) = self.counts.get_mut(&value.to_bits()) {
+            *c += n;
+        } else if !self.full {
+            self.counts.insert(value.to_bits(), n);
+        } else {
+            self.others.extend(std::iter::repeat_n(value, usize::try_from(n).unwrap_or(usize::MAX)));
         }
     }
 
-    /// Keeps the values themselves once there are too many distinct ones.
+    fn add_counted(&mut self, value: f64, n: u64) {
+        self.seen += n;
+        match &mut self.values {
+            Some(all) => all.extend(std::iter::repeat_n(value, usize::try_from(n).unwrap_or(usize::MAX))),
+            None => self.count(value, n),
+        }
+    }
+
+    /// Closes the counts once there are too many distinct values, and keeps
+    /// the values themselves once most of them miss the counts.
     fn spill_if_many(&mut self) {
-        if self.values.is_none() && self.counts.len() > self.max_counted {
-            let mut all = Vec::with_capacity(usize::try_from(self.counts.values().sum::<u64>()).unwrap_or(0));
+        if self.values.is_some() {
+            return;
+        }
+        self.full |= self.counts.len() > self.max_counted;
+        if self.full && 2 * self.others.len() as u64 > self.seen {
+            let mut all = std::mem::take(&mut self.others);
             for (bits, n) in self.counts.drain() {
                 all.extend(std::iter::repeat_n(f64::from_bits(bits), usize::try_from(n).unwrap_or(usize::MAX)));
             }
@@ -141,6 +164,10 @@ impl PercentilesAccumulator {
             None => {
                 let mut sorted: Vec<(f64, u64)> = self.counts.iter().map(|(&b, &n)| (f64::from_bits(b), n)).collect();
                 sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                if !self.others.is_empty() {
+                    self.others.sort_unstable_by(f64::total_cmp);
+                    sorted = merged(&sorted, &self.others);
+                }
                 let mut ends = Vec::with_capacity(sorted.len());
                 let mut total = 0u64;
                 for &(_, n) in &sorted {
@@ -154,6 +181,23 @@ impl PercentilesAccumulator {
             }
         }
     }
+}
+
+/// Counted values and other values, each in `f64::total_cmp` order, as one
+/// list in that order (each other value counted once).
+fn merged(counted: &[(f64, u64)], others: &[f64]) -> Vec<(f64, u64)> {
+    let mut out = Vec::with_capacity(counted.len() + others.len());
+    let (mut i, mut j) = (0, 0);
+    while i < counted.len() || j < others.len() {
+        if j == others.len() || (i < counted.len() && counted[i].0.total_cmp(&others[j]).is_le()) {
+            out.push(counted[i]);
+            i += 1;
+        } else {
+            out.push((others[j], 1));
+            j += 1;
+        }
+    }
+    out
 }
 
 /// The value of rank `k` in `values`, as `percentile_cont` selects it.
@@ -225,7 +269,11 @@ impl Accumulator for PercentilesAccumulator {
         };
         let (values, counts): (Vec<f64>, Vec<u64>) = match self.values.take() {
             Some(all) => (all, Vec::new()),
-            None => self.counts.drain().map(|(b, n)| (f64::from_bits(b), n)).unzip(),
+            None => {
+                let others = std::mem::take(&mut self.others);
+                let counted = self.counts.drain().map(|(b, n)| (f64::from_bits(b), n));
+                counted.chain(others.into_iter().map(|v| (v, 1))).unzip()
+            }
         };
         let (values, counts) = (Float64Array::from(values), UInt64Array::from(counts));
         Ok(vec![list(Arc::new(values), DataType::Float64), list(Arc::new(counts), DataType::UInt64)])
@@ -238,6 +286,7 @@ impl Accumulator for PercentilesAccumulator {
     fn size(&self) -> usize {
         size_of::<Self>()
             + self.counts.capacity() * (2 * size_of::<u64>() + 1)
+            + self.others.capacity() * size_of::<f64>()
             + self.values.as_ref().map_or(0, |v| v.capacity() * size_of::<f64>())
     }
 }
@@ -274,9 +323,14 @@ mod tests {
         let few: Vec<Option<f64>> = (0..500).map(|i| (i % 13 != 0).then(|| f64::from(i % 9) * 0.1)).collect();
         let mut odd: Vec<Option<f64>> = (0..300).map(|i| Some(f64::from(i) / 7.0 - 20.0)).collect();
         odd.extend([Some(f64::NAN), Some(-0.0), Some(0.0), Some(f64::INFINITY), Some(f64::NEG_INFINITY), None]);
-        for values in [&few, &odd, &vec![Some(2.5)], &vec![None, None], &vec![]] {
+        // Few common values and many rare ones (counted, then kept beside the counts).
+        let rare: Vec<Option<f64>> =
+            (0..900).map(|i| Some(if i % 5 == 0 { 1.0 + f64::from(i) * 1e-3 } else { f64::from(i % 4) })).collect();
+        // Mostly distinct values: past the counts, every value is kept.
+        let distinct: Vec<Option<f64>> = (0..400).map(|i| Some(f64::from(i * 37 % 400) / 3.0)).collect();
+        for values in [&few, &odd, &rare, &distinct, &vec![Some(2.5)], &vec![None, None], &vec![]] {
             for parts in [1, 2, 3] {
-                for max_counted in [MAX_COUNTED, 5] {
+                for max_counted in [MAX_COUNTED, 5, 30] {
                     check(values, &qs, parts, max_counted);
                 }
             }
