@@ -38,7 +38,7 @@ pub fn bind(b: &mut Binder<'_>, subject: Expr, valid: Expr, column: Option<&str>
     let values = b.aggregate(count(subject));
     let bad = not(valid);
     let (invalid, sample) = match column {
-        Some(c) => (b.count_sampled(bad.clone(), c), SampleQuery::Values { predicate: bad, column: c.to_string() }),
+        Some(c) => (b.count_where(Some(bad.clone())), SampleQuery::Values { predicate: bad, column: c.to_string() }),
         None => (
             b.count_where(Some(bad.clone())),
             SampleQuery::Rows {

@@ -92,10 +92,9 @@ pub struct DatasetPlan {
     /// Aggregate expressions of the fused scan, in request order.
     pub scalars: Vec<Expr>,
     pub grouped: Vec<GroupedMetric>,
-    /// Counts whose rows are a failing sample's (the FILTER of a scalar
-    /// `count(*) FILTER (WHERE offending)`) with the one column it shows,
-    /// so that the fused scan can keep the sample while it counts.
-    pub value_samples: Vec<(Expr, String)>,
+    /// The failing samples checks may ask for, so that the fused scan can
+    /// keep them while it counts (the engine fetches the others after).
+    pub row_samples: Vec<RowSample>,
     scalar_index: HashMap<String, usize>,
     grouped_index: HashMap<String, usize>,
 }
@@ -139,6 +138,16 @@ impl DatasetPlan {
         }
         MetricId::Grouped(i)
     }
+}
+
+/// A failing sample a check may ask for: the `k` smallest distinct rows of
+/// `columns` where `offending` (its scope included) holds, with counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowSample {
+    pub offending: Expr,
+    pub columns: Vec<String>,
+    /// Shown as values of one column (`SampleQuery::Values`), not rows.
+    pub values: bool,
 }
 
 /// `count(*) FILTER (WHERE predicate)`, or plain `count(*)`.
@@ -438,17 +447,6 @@ impl<'a> Binder<'a> {
         self.plan.scalar(count_rows(p))
     }
 
-    /// Rows in scope where `offending` holds, whose failing sample shows the
-    /// values of `column` (a `SampleQuery::Values` with the same predicate).
-    pub fn count_sampled(&mut self, offending: Expr, column: &str) -> MetricId {
-        let p = and_opt(self.scope.clone(), Some(offending)).expect("a predicate is given");
-        let request = (p.clone(), column.to_string());
-        if !self.plan.value_samples.contains(&request) {
-            self.plan.value_samples.push(request);
-        }
-        self.plan.scalar(count_rows(Some(p)))
-    }
-
     /// Duplicate keys; `mostly_distinct` when nearly every key should occur once.
     pub fn duplicates(&mut self, keys: &[Column], mostly_distinct: bool) -> MetricId {
         let keys = keys.iter().map(|c| c.name.clone()).collect();
@@ -523,7 +521,22 @@ impl<'a> Binder<'a> {
     }
 
     /// Finishes binding with the metrics in the order `judge` reads them.
-    pub fn bound(&self, metrics: Vec<MetricId>, sample: Option<SampleQuery>) -> Bound {
+    /// A sample of offending rows or values is also requested from the
+    /// plan, so that the fused scan can keep it while it counts
+    /// ([`DatasetPlan::row_samples`]).
+    pub fn bound(&mut self, metrics: Vec<MetricId>, sample: Option<SampleQuery>) -> Bound {
+        let request = match &sample {
+            Some(SampleQuery::Rows { predicate, columns }) => Some((predicate, columns.clone())),
+            Some(SampleQuery::Values { predicate, column }) => Some((predicate, vec![column.clone()])),
+            _ => None,
+        };
+        if let Some((predicate, columns)) = request {
+            let offending = and_opt(self.scope.clone(), Some(predicate.clone())).expect("a predicate is given");
+            let request = RowSample { offending, columns, values: matches!(sample, Some(SampleQuery::Values { .. })) };
+            if !self.plan.row_samples.contains(&request) {
+                self.plan.row_samples.push(request);
+            }
+        }
         Bound { metrics, sample, scope: self.scope.clone() }
     }
 }

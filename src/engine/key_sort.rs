@@ -28,7 +28,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::{BooleanBuffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::compute::kernels::cmp::gt;
 use datafusion::arrow::compute::{SortOptions, filter};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, SchemaRef, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, SchemaRef, UInt64Type};
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
@@ -41,6 +41,7 @@ use datafusion::logical_expr::{
 
 use super::key_hash::hash_rows;
 use super::radix::radix_sort;
+use crate::compile::DuplicateStats;
 
 /// The result's count fields, in the order of the grouped path's statistics
 /// (by hash: distinct hashes, rows, repeated hashes, rows with a repeated hash).
@@ -84,8 +85,25 @@ pub fn hash_in(keys: Vec<Expr>, hashes: Arc<Hashes>) -> Expr {
     ScalarUDF::from(HashIn { signature: Signature::variadic_any(Volatility::Immutable), hashes }).call(keys)
 }
 
-/// The repeated hashes of a [`runs`] result (its column `REPEATED` at row 0).
-pub fn repeated(array: &dyn Array) -> Result<Hashes> {
+/// The statistics by hash of a [`runs`] result, and its repeated hashes.
+pub fn stats(array: &dyn Array) -> Result<(DuplicateStats, Hashes)> {
+    let unexpected = || DataFusionError::Internal("a hash runs result has unexpected types".into());
+    let result = array.as_struct_opt().ok_or_else(unexpected)?;
+    let count = |i: usize| -> Result<u64> {
+        let n = result.column(i).as_primitive_opt::<Int64Type>().ok_or_else(unexpected)?;
+        Ok(if n.is_empty() || n.is_null(0) { 0 } else { n.value(0).unsigned_abs() })
+    };
+    let stats = DuplicateStats {
+        distinct_keys: count(0)?,
+        rows: count(1)?,
+        duplicate_keys: count(2)?,
+        duplicate_rows: count(3)?,
+    };
+    Ok((stats, repeated(result.column(4).as_ref())?))
+}
+
+/// The repeated hashes of a [`runs`] result (its field `REPEATED`).
+fn repeated(array: &dyn Array) -> Result<Hashes> {
     let unexpected = || DataFusionError::Internal("a hash runs result has unexpected types".into());
     let list = array.as_list_opt::<i32>().ok_or_else(unexpected)?;
     if list.is_empty() || list.is_null(0) {

@@ -25,7 +25,6 @@ use datafusion::common::{JoinType, ScalarValue};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::functions::core::expr_fn::get_field;
 use datafusion::functions_aggregate::expr_fn::{count, sum};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, cast, col, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -40,6 +39,9 @@ pub use source::SourceError;
 
 const COUNT: &str = "__probity_n";
 const HASH: &str = "__probity_hash";
+
+/// A sample kept by the fused scan: dataset, rows sampled, columns shown.
+type SampleKey = (String, Expr, Vec<String>);
 
 /// How the engine is set up.
 #[derive(Debug, Clone, Default)]
@@ -66,9 +68,8 @@ pub struct Engine {
     /// Samples of duplicate keys found while counting them, by dataset and
     /// index of the grouped metric.
     duplicate_samples: std::sync::Mutex<BTreeMap<(String, usize), Vec<Json>>>,
-    /// Samples of offending values kept by the fused scan, by dataset, rows
-    /// sampled and column shown.
-    value_samples: std::sync::Mutex<HashMap<(String, Expr, String), StructArray>>,
+    /// Samples kept by the fused scan, by dataset, rows sampled and columns shown.
+    scan_samples: std::sync::Mutex<HashMap<SampleKey, StructArray>>,
 }
 
 impl Engine {
@@ -90,7 +91,7 @@ impl Engine {
             bounded: options.memory_limit.is_some(),
             sample_size: options.sample_size,
             duplicate_samples: std::sync::Mutex::default(),
-            value_samples: std::sync::Mutex::default(),
+            scan_samples: std::sync::Mutex::default(),
         })
     }
 
@@ -131,11 +132,37 @@ impl Engine {
     }
 
     /// The fused aggregate of every scalar metric of a dataset, and how to
-    /// read the metrics back from its row.
+    /// read the metrics back from its row. The hash runs of the duplicate
+    /// keys counted by sorting ([`Self::sorted_duplicates`]) come with it,
+    /// as its extra aggregates in that order.
     pub async fn scalar_query(&self, plan: &DatasetPlan) -> Result<(DataFrame, fused::FusedScan), DataFusionError> {
         let df = self.ctx.table(plan.dataset.as_str()).await?;
-        let scan = fused::FusedScan::new(&self.ctx.state(), plan, df.schema(), self.sample_size)?;
+        let mut runs = Vec::new();
+        for index in self.sorted_duplicates(plan).await? {
+            let GroupedMetric::Duplicates { keys, scope, .. } = &plan.grouped[index] else { continue };
+            let key_exprs: Vec<Expr> = keys.iter().map(|k| ident(k)).collect();
+            let present = key_exprs.iter().cloned().map(Expr::is_not_null).reduce(Expr::and);
+            let rows = and_opt(scope.clone(), present).unwrap_or(lit(true));
+            runs.push(key_sort::runs(key_exprs).filter(rows).build()?);
+        }
+        let scan = fused::FusedScan::new(&self.ctx.state(), plan, df.schema(), self.sample_size, runs)?;
         Ok((df.aggregate(vec![], scan.aggs.clone())?, scan))
+    }
+
+    /// The duplicate-key metrics counted by sorting their keys' hashes in
+    /// the fused scan ([`key_sort`]): mostly distinct keys whose hash saves
+    /// memory, when the memory pool is unbounded (the hashes cannot spill).
+    async fn sorted_duplicates(&self, plan: &DatasetPlan) -> Result<Vec<usize>, DataFusionError> {
+        let mut sorted = Vec::new();
+        for (index, g) in plan.grouped.iter().enumerate() {
+            if let GroupedMetric::Duplicates { keys, mostly_distinct: true, .. } = g
+                && !self.bounded
+                && self.hashes_pay(&plan.dataset, keys).await?
+            {
+                sorted.push(index);
+            }
+        }
+        Ok(sorted)
     }
 
     pub async fn grouped_query(
@@ -150,14 +177,6 @@ impl Engine {
                     && let Some(stats) = key_bitmap::counts(&self.ctx, &plan.dataset, keys, scope.clone()).await?
                 {
                     return Ok(stats); // a dense integer key: two bitmaps, no hash table
-                }
-                if *mostly_distinct && !self.bounded && self.hashes_pay(&plan.dataset, keys).await? {
-                    // Hashes sorted in a vector, no hash table ([`key_sort`]).
-                    let (df, key_exprs) = self.keyed_rows(&plan.dataset, keys, scope).await?;
-                    let mut fields = key_sort::FIELDS.to_vec();
-                    fields.push(key_sort::REPEATED);
-                    let runs = df.aggregate(vec![], vec![key_sort::runs(key_exprs).alias(HASH)])?;
-                    return runs.select(fields.iter().map(|f| get_field(col(HASH), *f).alias(*f)).collect::<Vec<_>>());
                 }
                 let counts = if *mostly_distinct && self.hashes_pay(&plan.dataset, keys).await? {
                     self.hash_counts(&plan.dataset, keys, scope).await?
@@ -347,44 +366,55 @@ impl Engine {
     /// Runs a dataset's plan: the fused scan, the grouped queries and the
     /// drift passes, at once.
     pub async fn measure(&self, plan: &DatasetPlan) -> Result<(Vec<MetricValue>, Vec<MetricValue>), DataFusionError> {
+        let sorted = self.sorted_duplicates(plan).await?;
         let scalars = async {
             let (df, scan) = self.scalar_query(plan).await?;
             let batches = df.collect().await?;
             let row = single_row(&batches)?;
-            let mut memo = self.value_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            for s in scan.samples(row, self.sample_size)? {
-                memo.insert((plan.dataset.clone(), s.offending, s.column), s.kept);
+            {
+                let mut memo = self.scan_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                for s in scan.samples(row, self.sample_size)? {
+                    memo.insert((plan.dataset.clone(), s.request.offending, s.request.columns), s.kept);
+                }
             }
-            scan.values(row)
+            // Duplicate keys: the hash runs, then the rows whose hashes repeat.
+            let mut duplicates = Vec::new();
+            for (i, &index) in sorted.iter().enumerate() {
+                let GroupedMetric::Duplicates { keys, scope, .. } = &plan.grouped[index] else { continue };
+                let (stats, repeated) = key_sort::stats(scan.extra(row, i).as_ref())?;
+                let stats = if stats.duplicate_keys == 0 {
+                    stats
+                } else {
+                    let (exact, sample) =
+                        self.repeated_key_counts(&plan.dataset, keys, scope.clone(), repeated).await?;
+                    let key = (plan.dataset.clone(), index);
+                    self.duplicate_samples
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(key, sample);
+                    settled(stats, exact)
+                };
+                duplicates.push((index, MetricValue::Duplicates(stats)));
+            }
+            Ok::<_, DataFusionError>((scan.values(row)?, duplicates))
         };
+        let sorted = &sorted;
         let others = futures::future::try_join_all(plan.grouped.iter().enumerate().map(|(index, g)| async move {
-            if drift::in_passes(g) {
-                return Ok(None); // computed by `drift_summaries`, a pass per side
+            if drift::in_passes(g) || sorted.contains(&index) {
+                return Ok(None); // computed by `drift_summaries` (a pass per side) or the fused scan
             }
             let batches = self.grouped_query(plan, g).await?.collect().await?;
             if matches!(g, GroupedMetric::Table { .. }) {
                 return Ok(Some(MetricValue::Table(batches)));
             }
             Ok::<_, DataFusionError>(Some(match g {
-                GroupedMetric::Duplicates { mostly_distinct, keys, scope } => {
+                GroupedMetric::Duplicates { mostly_distinct, .. } => {
                     let stats = stats_row(&batches)?;
-                    let runs = single_row(&batches)?.column_by_name(key_sort::REPEATED);
-                    MetricValue::Duplicates(match runs {
-                        Some(_) if stats.duplicate_keys == 0 => stats,
-                        Some(repeated) => {
-                            let repeated = key_sort::repeated(repeated.as_ref())?;
-                            let (exact, sample) =
-                                self.repeated_key_counts(&plan.dataset, keys, scope.clone(), repeated).await?;
-                            let key = (plan.dataset.clone(), index);
-                            self.duplicate_samples
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .insert(key, sample);
-                            settled(stats, exact)
-                        }
-                        None if *mostly_distinct => self.settle_repeated_hashes(&plan.dataset, g, stats).await?,
-                        None => stats,
-                    })
+                    if *mostly_distinct {
+                        MetricValue::Duplicates(self.settle_repeated_hashes(&plan.dataset, g, stats).await?)
+                    } else {
+                        MetricValue::Duplicates(stats)
+                    }
                 }
                 GroupedMetric::Orphans { .. } => MetricValue::Orphans { rows: count_at(single_row(&batches)?, 0)? },
                 _ => unreachable!("returned above"),
@@ -395,12 +425,17 @@ impl Engine {
             for (i, value) in drift {
                 others[i] = Some(value);
             }
-            others
-                .into_iter()
-                .map(|v| v.ok_or_else(|| DataFusionError::Internal("a grouped metric was not computed".into())))
-                .collect::<Result<Vec<_>, _>>()
+            Ok::<_, DataFusionError>(others)
         };
-        futures::future::try_join(scalars, grouped).await
+        let ((scalars, duplicates), mut grouped) = futures::future::try_join(scalars, grouped).await?;
+        for (index, value) in duplicates {
+            grouped[index] = Some(value);
+        }
+        let grouped = grouped
+            .into_iter()
+            .map(|v| v.ok_or_else(|| DataFusionError::Internal("a grouped metric was not computed".into())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((scalars, grouped))
     }
 
     /// Up to `limit` offending rows or values of each of a dataset's failed
@@ -424,12 +459,15 @@ impl Engine {
         let mut fused = vec![None; queries.len()];
         let mut kept = vec![None; queries.len()];
         for (i, (query, scope)) in queries.iter().enumerate() {
-            if let SampleQuery::Values { predicate, column } = query
-                && limit <= self.sample_size
-            {
+            let shown = match query {
+                SampleQuery::Rows { predicate, columns } => Some((predicate, columns.clone())),
+                SampleQuery::Values { predicate, column } => Some((predicate, vec![column.clone()])),
+                _ => None,
+            };
+            if let Some((predicate, columns)) = shown.filter(|_| limit <= self.sample_size) {
                 let offending = and_opt(scope.clone(), Some(predicate.clone())).unwrap_or(lit(true));
-                let memo = self.value_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                kept[i] = memo.get(&(plan.dataset.clone(), offending, column.clone())).cloned();
+                let memo = self.scan_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                kept[i] = memo.get(&(plan.dataset.clone(), offending, columns)).cloned();
                 if kept[i].is_some() {
                     continue; // kept by the fused scan
                 }
@@ -550,9 +588,15 @@ impl Engine {
         let scalar = self.scalar_query(plan).await?.0.into_optimized_plan()?;
         out.push(scalar.display_indent().to_string());
         let passes = self.drift_passes(plan).await?;
+        let sorted = self.sorted_duplicates(plan).await?;
         let mut first_pass = None;
         for (i, g) in plan.grouped.iter().enumerate() {
-            if !drift::in_passes(g) {
+            if sorted.contains(&i) {
+                out.push(
+                    "(key hashes sorted in the fused scan; when some repeat, their rows grouped by key in one more query)"
+                        .to_string(),
+                );
+            } else if !drift::in_passes(g) {
                 let p = self.grouped_query(plan, g).await?.into_optimized_plan()?;
                 out.push(p.display_indent().to_string());
             } else if let Some(first) = first_pass {

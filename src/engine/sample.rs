@@ -190,6 +190,13 @@ impl SampleAccumulator {
     pub fn rows(&self) -> Result<StructArray> {
         let parser = self.converter.parser();
         let mut columns = self.converter.convert_rows(self.kept.keys().map(|k| parser.parse(k)))?;
+        // The row format gives dictionaries (hive partition columns) back
+        // as their values: cast them back to the type the rows were read as.
+        for (column, t) in columns.iter_mut().zip(&self.types) {
+            if column.data_type() != t {
+                *column = datafusion::arrow::compute::cast(column, t)?;
+            }
+        }
         columns.push(Arc::new(UInt64Array::from_iter_values(self.kept.values().copied())));
         Ok(StructArray::try_new(row_fields(&self.types), columns, None)?)
     }

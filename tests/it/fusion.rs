@@ -95,13 +95,13 @@ fn grouped_work_shares_queries() {
         assert_eq!(prepared.plans["loans"].grouped.len(), 2, "one query per key set");
         prepared.engine.reset_scan_counts();
         prepared.execute(&req, now()).await.unwrap();
-        // The fused scan; unique(country) by sorting hashes of the keys, then
-        // the rows whose hashes repeat, grouped by their keys for exact counts
-        // and the sample (grouping the keys themselves would hold every
+        // The fused scan, which also sorts the hashes of unique(country)'s
+        // keys; the rows whose hashes repeat, grouped by their keys for exact
+        // counts and the sample (grouping the keys themselves would hold every
         // distinct key of a mostly distinct column); unique(loan_id), a dense
         // integer key: its min and max (from Parquet statistics), then one
         // pass of the bitmaps.
-        assert_eq!(prepared.engine.scan_counts()["loans"], 5);
+        assert_eq!(prepared.engine.scan_counts()["loans"], 4);
     });
 }
 
@@ -183,14 +183,17 @@ fn failing_samples_are_the_smallest_offending_values_with_counts() {
     );
 }
 
-/// The failing samples of one-column value checks are kept by the fused scan
-/// while it counts, with no pass of their own; they are the samples the
-/// sample pass finds (here, for the same checks scoped by `id >= 0`, which
-/// reads a second column and so is sampled by the pass).
+/// Failing samples are kept by the fused scan when it reads their columns
+/// anyway: value checks on one column by the aggregate that counts them,
+/// others by a sample aggregate in the scan. Both give the samples the
+/// sample pass gives: here the same value checks scoped by `id >= 0` (a
+/// second column: the sample aggregate), and the `Rows` samples of
+/// `not_null` and `condition`, which show `id`, found by the pass while
+/// nothing else reads `id` and by the scan once a check does.
 #[test]
-fn value_samples_kept_by_the_scan_are_the_sample_pass_samples() {
+fn samples_kept_by_the_scan_are_the_sample_pass_samples() {
     let dir = failing_table();
-    let checks = [
+    let values = [
         "between: { column: x, min: 100, max: 200 }",
         "between: { column: x, min: 100, max: 200, mostly: 50% }",
         "in_set: { column: tag, values: [a, b] }",
@@ -199,12 +202,11 @@ fn value_samples_kept_by_the_scan_are_the_sample_pass_samples() {
         "length: { column: tag, max: 1 }",
         "between: { column: x, min: -4, max: 200, where: \"x < 400\" }",
     ];
-    let run = |scope: &str, name: &str| {
-        let mut text =
-            format!("version: 1\ndataset: {{ name: t, source: {} }}\nchecks:\n", dir.path().join("t.csv").display());
-        for c in &checks {
-            let c = if scope.is_empty() { c.to_string() } else { c.replace(" }", &format!(", where: \"{scope}\" }}")) };
-            let c = c.replace("\", where: \"", " AND ");
+    let rows = ["not_null: tag", "condition: { name: small_x, where: \"x < 100\" }"];
+    let run = |checks: &[String], name: &str| {
+        let source = dir.path().join("t.csv");
+        let mut text = format!("version: 1\ndataset: {{ name: t, source: {} }}\nchecks:\n", source.display());
+        for c in checks {
             let _ = writeln!(text, "  - {c}");
         }
         let path = dir.path().join(name);
@@ -221,11 +223,24 @@ fn value_samples_kept_by_the_scan_are_the_sample_pass_samples() {
             (samples, prepared.engine.scan_counts()["t"])
         })
     };
-    let (by_scan, scans) = run("", "scan.yaml");
-    let (by_pass, pass_scans) = run("id >= 0", "pass.yaml");
-    assert_eq!(scans, 1, "the samples come with the fused scan");
-    assert_eq!(pass_scans, 2, "scoped by another column, they take the sample pass");
-    assert_eq!(by_scan, by_pass);
-    assert_eq!(by_scan.iter().filter(|s| *s != "none").count(), 6, "{by_scan:?}");
-    assert_eq!(by_scan[0], r#"[{"x":-4,"count":2},{"x":-5,"count":1},{"x":-3,"count":1}]"#);
+    let scoped = |c: &str| {
+        let c = c.replace(" }", ", where: \"id >= 0\" }");
+        c.replace("\", where: \"", " AND ")
+    };
+    let by_counts: Vec<String> = values.iter().map(ToString::to_string).collect();
+    let by_aggregate: Vec<String> = values.iter().map(|c| scoped(c)).collect();
+    let (counted, scans) = run(&by_counts, "counted.yaml");
+    let (aggregated, scans_aggregated) = run(&by_aggregate, "aggregated.yaml");
+    assert_eq!((scans, scans_aggregated), (1, 1), "the samples come with the fused scan");
+    assert_eq!(counted, aggregated);
+    assert_eq!(counted.iter().filter(|s| *s != "none").count(), 6, "{counted:?}");
+    assert_eq!(counted[0], r#"[{"x":-4,"count":2},{"x":-5,"count":1},{"x":-3,"count":1}]"#);
+
+    let mut by_pass: Vec<String> = rows.iter().map(ToString::to_string).collect();
+    let (passed, pass_scans) = run(&by_pass, "pass.yaml");
+    by_pass.push("between: { column: id, min: 0 }".into());
+    let (scanned, scan_scans) = run(&by_pass, "scan.yaml");
+    assert_eq!((pass_scans, scan_scans), (2, 1), "the pass, until the scan reads `id`");
+    assert_eq!(passed[..], scanned[..2]);
+    assert_eq!(passed[0], r#"[{"id":0,"x":-5,"tag":null},{"id":4,"x":500,"tag":null},{"id":8,"x":500,"tag":null}]"#);
 }

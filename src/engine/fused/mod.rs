@@ -29,9 +29,10 @@ mod percentiles;
 mod predicates;
 mod quantiles;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Float64Array, ListArray, RecordBatch, StructArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListArray, RecordBatch, StructArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
@@ -39,8 +40,9 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Expr, ExprSchemable};
 
-use crate::compile::{DatasetPlan, MetricValue};
-use crate::engine::sample::SampleAccumulator;
+use crate::compile::{DatasetPlan, MetricValue, RowSample};
+use crate::engine::ident;
+use crate::engine::sample::{self, SampleAccumulator};
 use moments::Moment;
 use predicates::{Kind, Predicates};
 
@@ -65,27 +67,34 @@ pub struct FusedScan {
     /// Aliased aggregate expressions, for `DataFrame::aggregate`.
     pub aggs: Vec<Expr>,
     from: Vec<From>,
-    /// The failing samples kept while counting ([`DatasetPlan::value_samples`]).
+    /// The failing samples kept while scanning ([`DatasetPlan::row_samples`]).
     samples: Vec<FusedSample>,
+    /// Where the `extra` aggregates of [`Self::new`] start.
+    extra_at: usize,
 }
 
-/// A sample kept by a [`predicates`] aggregate: sample `slot` of column `agg`.
+/// A failing sample kept by the scan.
 #[derive(Debug)]
 struct FusedSample {
-    agg: usize,
-    slot: usize,
-    /// The rows sampled (the count's FILTER) and the column shown.
-    offending: Expr,
-    column: String,
-    column_type: DataType,
+    /// The rows sampled and the columns shown.
+    request: RowSample,
+    from: SampleFrom,
 }
 
-/// A failing sample found by the fused scan: the rows' predicate, the
-/// column shown, and the `k` smallest distinct offending values with their
-/// counts ([`crate::engine::sample::SampleAccumulator::rows`]).
+#[derive(Debug)]
+enum SampleFrom {
+    /// Sample `slot` of the [`predicates`] aggregate in column `agg`, of a
+    /// column of type `column_type`.
+    Predicates { agg: usize, slot: usize, column_type: DataType },
+    /// A [`crate::engine::sample`] aggregate in column `agg`.
+    Aggregate { agg: usize },
+}
+
+/// A failing sample found by the fused scan: what it samples and the `k`
+/// smallest distinct offending rows with their counts
+/// ([`SampleAccumulator::rows`]).
 pub struct ScanSample {
-    pub offending: Expr,
-    pub column: String,
+    pub request: RowSample,
     pub kept: StructArray,
 }
 
@@ -216,9 +225,17 @@ fn group<K: PartialEq, T>(items: impl Iterator<Item = (K, T)>) -> Vec<(K, Vec<T>
 }
 
 impl FusedScan {
-    /// Plans `plan`'s scalars over a dataset of schema `schema`; samples
-    /// keep `sample_size` values each (none for 0).
-    pub fn new(state: &SessionState, plan: &DatasetPlan, schema: &DFSchema, sample_size: usize) -> Result<Self> {
+    /// Plans `plan`'s scalars over a dataset of schema `schema`, and after
+    /// them the `extra` aggregates ([`Self::extra`]). The samples the plan may
+    /// ask for ([`DatasetPlan::row_samples`]) are kept, `sample_size` rows
+    /// each (none for 0), when they cost no column the scan would not read.
+    pub fn new(
+        state: &SessionState,
+        plan: &DatasetPlan,
+        schema: &DFSchema,
+        sample_size: usize,
+        extra: Vec<Expr>,
+    ) -> Result<Self> {
         let n = plan.scalars.len();
         let mut from: Vec<Option<From>> = vec![None; n];
         let mut aggs = Vec::new();
@@ -264,21 +281,24 @@ impl FusedScan {
                 [c] => (0..n).filter_map(|i| bound(&plan.scalars[i]).filter(|b| b.0 == c).map(|b| (i, b.1))).collect(),
                 _ => Vec::new(),
             };
-            // Counts that are a failing sample's rows keep the sample ([`DatasetPlan::value_samples`]).
-            let mut sample_of: Vec<Option<(bool, &Expr)>> = vec![None; logical.len()];
+            // Counts whose rows are a sample's keep it, when it shows their column's values.
+            let mut sample_of: Vec<Option<(bool, &RowSample)>> = vec![None; logical.len()];
             if let [column] = columns.as_slice()
                 && sample_size > 0
             {
                 for &(i, test, kind) in &items {
                     let Expr::AggregateFunction(AggregateFunction { params, .. }) = &plan.scalars[i] else { continue };
                     let Some(filter) = params.filter.as_deref().filter(|_| kind != Kind::Known) else { continue };
-                    if sample_of[test].is_none() && plan.value_samples.iter().any(|(o, c)| o == filter && c == column) {
-                        sample_of[test] = Some((kind == Kind::True, filter));
+                    let request = plan.row_samples.iter().find(|r| {
+                        r.values && r.offending == *filter && r.columns.as_slice() == std::slice::from_ref(column)
+                    });
+                    if let Some(request) = request.filter(|_| sample_of[test].is_none()) {
+                        sample_of[test] = Some((kind == Kind::True, request));
                     }
                 }
-                for (slot, (_, offending)) in sample_of.iter().flatten().enumerate() {
-                    let (offending, column, column_type) = ((*offending).clone(), column.clone(), types[0].clone());
-                    kept.push(FusedSample { agg, slot, offending, column, column_type });
+                for (slot, (_, request)) in sample_of.iter().flatten().enumerate() {
+                    let from = SampleFrom::Predicates { agg, slot, column_type: types[0].clone() };
+                    kept.push(FusedSample { request: (*request).clone(), from });
                 }
             }
             let sampled = sample_of.iter().map(|s| s.map(|(when, _)| when)).collect();
@@ -342,18 +362,60 @@ impl FusedScan {
                 })
             })
             .collect();
-        Ok(Self { aggs, from, samples: kept })
+        let extra_at = aggs.len();
+        aggs.extend(extra.into_iter().enumerate().map(|(i, e)| e.alias(format!("x{i}"))));
+
+        // The other samples, each a sample aggregate, when the scan reads
+        // their columns anyway: then the aggregate costs little more than its
+        // predicate while no row offends. Else the engine fetches them after.
+        let read: HashSet<String> = aggs.iter().flat_map(|a| a.column_refs()).map(|c| c.name.clone()).collect();
+        for request in plan.row_samples.iter().filter(|_| sample_size > 0) {
+            let offending_reads = request.offending.column_refs();
+            let mut needed = request.columns.iter().chain(offending_reads.iter().map(|c| &c.name));
+            let types = request
+                .columns
+                .iter()
+                .map(|c| Ok(schema.field_with_unqualified_name(c)?.data_type().clone()))
+                .collect::<Result<Vec<_>>>()?;
+            let taken = kept.iter().any(|k| k.request == *request);
+            if taken || request.columns.is_empty() || !needed.all(|c| read.contains(c)) || !sample::supported(&types) {
+                continue;
+            }
+            let columns = request.columns.iter().map(|c| ident(c)).collect();
+            let agg = sample::expr(request.offending.clone(), columns, sample_size);
+            aggs.push(agg.alias(format!("r{}", kept.len())));
+            kept.push(FusedSample { request: request.clone(), from: SampleFrom::Aggregate { agg: aggs.len() - 1 } });
+        }
+        Ok(Self { aggs, from, samples: kept, extra_at })
+    }
+
+    /// The result of `extra` aggregate `i` in the scan's single result row.
+    pub fn extra<'a>(&self, batch: &'a RecordBatch, i: usize) -> &'a ArrayRef {
+        batch.column(self.extra_at + i)
     }
 
     /// The samples kept by the scan, from its single result row.
     pub fn samples(&self, batch: &RecordBatch, sample_size: usize) -> Result<Vec<ScanSample>> {
+        let unexpected = || DataFusionError::Internal("a sample has unexpected types".into());
         self.samples
             .iter()
             .map(|s| {
-                let (rows, counts) = predicates::sample_at(batch.column(s.agg).as_ref(), s.slot)?;
-                let mut kept = SampleAccumulator::new(vec![s.column_type.clone()], sample_size)?;
-                kept.merge_parts(&rows, &counts)?;
-                Ok(ScanSample { offending: s.offending.clone(), column: s.column.clone(), kept: kept.rows()? })
+                let kept = match &s.from {
+                    SampleFrom::Predicates { agg, slot, column_type } => {
+                        let (rows, counts) = predicates::sample_at(batch.column(*agg).as_ref(), *slot)?;
+                        let mut kept = SampleAccumulator::new(vec![column_type.clone()], sample_size)?;
+                        kept.merge_parts(&rows, &counts)?;
+                        kept.rows()?
+                    }
+                    SampleFrom::Aggregate { agg } => {
+                        let list = batch.column(*agg).as_list_opt::<i32>().ok_or_else(unexpected)?;
+                        if list.is_empty() || list.is_null(0) {
+                            return Err(unexpected());
+                        }
+                        list.value(0).as_struct_opt().ok_or_else(unexpected)?.clone()
+                    }
+                };
+                Ok(ScanSample { request: s.request.clone(), kept })
             })
             .collect()
     }
@@ -522,7 +584,7 @@ mod tests {
 
     async fn fused(ctx: &SessionContext, plan: &DatasetPlan) -> (Vec<ScalarValue>, usize) {
         let df = ctx.table("t").await.unwrap();
-        let scan = FusedScan::new(&ctx.state(), plan, df.schema(), 0).unwrap();
+        let scan = FusedScan::new(&ctx.state(), plan, df.schema(), 0, Vec::new()).unwrap();
         let aggs = scan.aggs.len();
         let batches = df.aggregate(vec![], scan.aggs.clone()).unwrap().collect().await.unwrap();
         let batch = batches.iter().find(|b| b.num_rows() > 0).unwrap();
