@@ -29,8 +29,15 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility};
 
+use super::quantiles::{from_order_key, order_key};
+use crate::engine::radix::radix_sort;
+
 /// Distinct values a partition counts before it keeps the values themselves.
 pub const MAX_COUNTED: usize = 1 << 16;
+
+/// Distinct values counted before the values seen once are set apart (a
+/// table of this size stays in the core's cache).
+const PRUNE_AT: usize = 1 << 12;
 
 /// `percentile_cont`'s interpolation weight is quantised to this many steps.
 const INTERPOLATION_PRECISION: f64 = 1_000_000.0;
@@ -78,7 +85,7 @@ impl AggregateUDFImpl for PercentilesUdaf {
                 true,
             ))
         };
-        Ok(vec![list("values", DataType::Float64), list("counts", DataType::UInt64)])
+        Ok(vec![list("values", DataType::Float64), list("counts", DataType::UInt64), list("others", DataType::Float64)])
     }
 }
 
@@ -95,6 +102,8 @@ struct PercentilesAccumulator {
     others: Vec<f64>,
     /// Values seen (rows and merged counts).
     seen: u64,
+    /// Distinct values counted before those seen once are moved to `others`.
+    prune_at: usize,
     /// Every value, once most values miss the counts (then `counts` and
     /// `others` are empty).
     values: Option<Vec<f64>>,
@@ -102,7 +111,16 @@ struct PercentilesAccumulator {
 
 impl PercentilesAccumulator {
     fn new(qs: Vec<f64>, max_counted: usize) -> Self {
-        Self { qs, max_counted, counts: HashMap::default(), full: false, others: Vec::new(), seen: 0, values: None }
+        Self {
+            qs,
+            max_counted,
+            counts: HashMap::default(),
+            full: false,
+            others: Vec::new(),
+            seen: 0,
+            prune_at: PRUNE_AT.min(max_counted),
+            values: None,
+        }
     }
 
     fn add(&mut self, values: &Float64Array) {
@@ -140,13 +158,26 @@ impl PercentilesAccumulator {
         }
     }
 
-    /// Closes the counts once there are too many distinct values, and keeps
-    /// the values themselves once most of them miss the counts.
+    /// Keeps the counts small: past `prune_at` distinct values, the values
+    /// seen once leave them for `others` (rare values would otherwise fill
+    /// the table that every row looks up). Closes the counts once the values
+    /// seen more than once are too many, and keeps the values themselves
+    /// once most of them miss the counts.
     fn spill_if_many(&mut self) {
         if self.values.is_some() {
             return;
         }
-        self.full |= self.counts.len() > self.max_counted;
+        if !self.full && self.counts.len() > self.prune_at {
+            let others = &mut self.others;
+            self.counts.retain(|&bits, &mut n| {
+                if n == 1 {
+                    others.push(f64::from_bits(bits));
+                }
+                n > 1
+            });
+            self.prune_at = (2 * self.counts.len()).max(PRUNE_AT.min(self.max_counted));
+        }
+        self.full |= self.counts.len() > self.max_counted || self.prune_at > self.max_counted;
         if self.full && 2 * self.others.len() as u64 > self.seen {
             let mut all = std::mem::take(&mut self.others);
             for (bits, n) in self.counts.drain() {
@@ -165,8 +196,11 @@ impl PercentilesAccumulator {
                 let mut sorted: Vec<(f64, u64)> = self.counts.iter().map(|(&b, &n)| (f64::from_bits(b), n)).collect();
                 sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
                 if !self.others.is_empty() {
-                    self.others.sort_unstable_by(f64::total_cmp);
-                    sorted = merged(&sorted, &self.others);
+                    // A radix sort of the bits mapped to `total_cmp`'s order.
+                    let mut keys: Vec<u64> = self.others.iter().map(|&v| order_key(v)).collect();
+                    radix_sort(&mut keys, &mut Vec::new(), |&k| k);
+                    let others: Vec<f64> = keys.into_iter().map(from_order_key).collect();
+                    sorted = merged(&sorted, &others);
                 }
                 let mut ends = Vec::with_capacity(sorted.len());
                 let mut total = 0u64;
@@ -240,10 +274,20 @@ impl Accumulator for PercentilesAccumulator {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let unexpected = || DataFusionError::Internal("a percentiles state has unexpected types".into());
-        let [values, counts] = states else { return Err(unexpected()) };
+        let [values, counts, others] = states else { return Err(unexpected()) };
         let (values, counts) =
             (values.as_list_opt::<i32>().ok_or_else(unexpected)?, counts.as_list_opt::<i32>().ok_or_else(unexpected)?);
+        let others = others.as_list_opt::<i32>().ok_or_else(unexpected)?;
         for row in 0..values.len() {
+            // Another partition's values seen once: kept as such (a value may
+            // be both counted and among the others: the ranks are the same).
+            let o = others.value(row);
+            let o = o.as_primitive_opt::<Float64Type>().ok_or_else(unexpected)?;
+            self.seen += o.len() as u64;
+            match &mut self.values {
+                Some(all) => all.extend_from_slice(o.values()),
+                None => self.others.extend_from_slice(o.values()),
+            }
             let v = values.value(row);
             let v = v.as_primitive_opt::<Float64Type>().ok_or_else(unexpected)?;
             let n = counts.value(row);
@@ -269,14 +313,15 @@ impl Accumulator for PercentilesAccumulator {
         };
         let (values, counts): (Vec<f64>, Vec<u64>) = match self.values.take() {
             Some(all) => (all, Vec::new()),
-            None => {
-                let others = std::mem::take(&mut self.others);
-                let counted = self.counts.drain().map(|(b, n)| (f64::from_bits(b), n));
-                counted.chain(others.into_iter().map(|v| (v, 1))).unzip()
-            }
+            None => self.counts.drain().map(|(b, n)| (f64::from_bits(b), n)).unzip(),
         };
+        let others = Float64Array::from(std::mem::take(&mut self.others));
         let (values, counts) = (Float64Array::from(values), UInt64Array::from(counts));
-        Ok(vec![list(Arc::new(values), DataType::Float64), list(Arc::new(counts), DataType::UInt64)])
+        Ok(vec![
+            list(Arc::new(values), DataType::Float64),
+            list(Arc::new(counts), DataType::UInt64),
+            list(Arc::new(others), DataType::Float64),
+        ])
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {

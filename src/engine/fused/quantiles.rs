@@ -154,13 +154,13 @@ impl Accumulator for QuantileAccumulator {
 
 /// `v`'s bits, mapped so that unsigned order is `f64::total_cmp`'s order:
 /// negative values (sign bit set) have every bit flipped, others the sign bit.
-fn order_key(v: f64) -> u64 {
+pub(super) fn order_key(v: f64) -> u64 {
     let bits = v.to_bits();
     if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
 }
 
 /// The inverse of [`order_key`].
-fn from_order_key(k: u64) -> f64 {
+pub(super) fn from_order_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
