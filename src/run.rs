@@ -176,6 +176,10 @@ fn collect_sources(
     }
     for (name, path) in overrides {
         let Some(entry) = sources.get_mut(name) else {
+            if !diags.is_empty() {
+                // A suite that could not be read may declare it: its errors say what to fix.
+                continue;
+            }
             let names: Vec<&str> = suites.iter().map(|s| s.dataset.name.as_str()).collect();
             return Err(Error::usage(
                 format!("--data names dataset `{name}`, which no suite declares"),

@@ -107,6 +107,11 @@ fn a_suite_without_its_checks_key_is_told_so() {
     let out = probity(&["check", "tests/fixtures/no_checks_key.yaml"]);
     assert_eq!(out.code, 2);
     snapshot("error_no_checks_key", &out);
+    // The same error when `--data` names its dataset: a suite that cannot
+    // be read is reported, not the dataset it would have declared.
+    let with_data =
+        probity(&["check", "tests/fixtures/no_checks_key.yaml", "--data", "people=tests/golden/data/people.parquet"]);
+    assert_eq!((with_data.code, &with_data.stdout, &with_data.stderr), (out.code, &out.stdout, &out.stderr));
 }
 
 #[test]
