@@ -37,15 +37,13 @@ pub fn bind(b: &mut Binder<'_>, subject: Expr, valid: Expr, column: Option<&str>
     // rows without a separate `IS NOT NULL` test: one predicate per check.
     let values = b.aggregate(count(subject));
     let bad = not(valid);
-    let (invalid, sample) = match column {
-        Some(c) => (b.count_where(Some(bad.clone())), SampleQuery::Values { predicate: bad, column: c.to_string() }),
-        None => (
-            b.count_where(Some(bad.clone())),
-            SampleQuery::Rows {
-                predicate: bad,
-                columns: b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect(),
-            },
-        ),
+    let invalid = b.count_where(Some(bad.clone()));
+    let sample = match column {
+        Some(c) => SampleQuery::Values { predicate: bad, column: c.to_string() },
+        None => SampleQuery::Rows {
+            predicate: bad,
+            columns: b.schema.fields().iter().take(6).map(|f| f.name().clone()).collect(),
+        },
     };
     b.bound(vec![values, invalid], Some(sample))
 }

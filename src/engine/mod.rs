@@ -50,8 +50,9 @@ pub struct EngineOptions {
     pub target_partitions: Option<usize>,
     /// Memory pool size in bytes; `DataFusion` spills where it can beyond it.
     pub memory_limit: Option<usize>,
-    /// Failing rows or values shown per failed check. Duplicate keys counted
-    /// by their hashes' runs keep this many while they are counted.
+    /// Failing rows or values shown per failed check, kept by the fused scan
+    /// and the count of repeated keys while they run (`run::prepare` sets it
+    /// from `RunRequest::sample_size`).
     pub sample_size: usize,
 }
 

@@ -212,8 +212,18 @@ impl SampleAccumulator {
     /// Takes the rows of `columns` where `offending` is true, row `i`
     /// counted `weights[i]` times (once each without `weights`).
     pub fn take(&mut self, offending: &BooleanArray, columns: &[ArrayRef], weights: Option<&[u64]>) -> Result<()> {
-        if self.k == 0 || columns.is_empty() || offending.true_count() == 0 {
+        let offending_rows = offending.true_count();
+        if self.k == 0 || columns.is_empty() || offending_rows == 0 {
             return Ok(());
+        }
+        if 4 * offending_rows < offending.len() {
+            // Few rows offend (a check that passes with `mostly`, say): the
+            // bound is compared on those rows alone.
+            let mask = if offending.null_count() > 0 { prep_null_mask_filter(offending) } else { offending.clone() };
+            let picked: Vec<ArrayRef> = columns.iter().map(|c| filter(c, &mask)).collect::<Result<_, _>>()?;
+            let picked_weights: Option<Vec<u64>> = weights.map(|w| mask.values().set_indices().map(|i| w[i]).collect());
+            let all = BooleanArray::from(vec![true; offending_rows]);
+            return self.take(&all, &picked, picked_weights.as_deref());
         }
         // (`filter` drops the rows where the mask is null.)
         let keep = match self.candidates(columns)? {

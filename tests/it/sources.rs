@@ -73,6 +73,18 @@ fn hive_partitioned_folder_and_glob() {
     );
     std::fs::write(&glob, text).unwrap();
     passes(&glob);
+    // A failing check on the partition column (a dictionary) shows its values.
+    let failing = dir.path().join("failing.yaml");
+    let text = format!(
+        "version: 1\ndataset: {{ name: loans, source: '{}' }}\nchecks:\n  - in_set: {{ column: month, values: ['2026-08'] }}\n",
+        root("datasets/loans_by_month")
+    );
+    std::fs::write(&failing, text).unwrap();
+    let outcome = block_on(probity::run(&request(&[failing.to_str().unwrap()]))).unwrap();
+    let check = outcome.checks().next().unwrap();
+    assert_eq!(check.status, probity::Status::Fail);
+    let sample = serde_json::to_string(check.failing_sample.as_ref().unwrap()).unwrap();
+    assert!(sample.starts_with(r#"[{"month":"2026-"#), "{sample}");
 }
 
 #[test]

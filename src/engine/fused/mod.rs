@@ -29,7 +29,6 @@ mod percentiles;
 mod predicates;
 mod quantiles;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListArray, RecordBatch, StructArray};
@@ -41,8 +40,7 @@ use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Expr, ExprSchemable};
 
 use crate::compile::{DatasetPlan, MetricValue, RowSample};
-use crate::engine::ident;
-use crate::engine::sample::{self, SampleAccumulator};
+use crate::engine::sample::SampleAccumulator;
 use moments::Moment;
 use predicates::{Kind, Predicates};
 
@@ -73,21 +71,22 @@ pub struct FusedScan {
     extra_at: usize,
 }
 
-/// A failing sample kept by the scan.
+/// A failing sample kept by the scan: sample `slot` of the [`predicates`]
+/// aggregate in column `agg`, of a column of type `column_type`.
+///
+/// Only samples that share their predicate's evaluation with a count are
+/// kept here. A `Rows` sample (or a value sample whose `where` reads another
+/// column) would evaluate its predicate a second time on every batch of every
+/// run, passing or not: measured on bench/suite120.yaml (24 such checks),
+/// that made the passing run 30% slower, so those samples are fetched by
+/// the pass after the scan, for failed checks only.
 #[derive(Debug)]
 struct FusedSample {
-    /// The rows sampled and the columns shown.
+    /// The rows sampled and the column shown.
     request: RowSample,
-    from: SampleFrom,
-}
-
-#[derive(Debug)]
-enum SampleFrom {
-    /// Sample `slot` of the [`predicates`] aggregate in column `agg`, of a
-    /// column of type `column_type`.
-    Predicates { agg: usize, slot: usize, column_type: DataType },
-    /// A [`crate::engine::sample`] aggregate in column `agg`.
-    Aggregate { agg: usize },
+    agg: usize,
+    slot: usize,
+    column_type: DataType,
 }
 
 /// A failing sample found by the fused scan: what it samples and the `k`
@@ -226,9 +225,9 @@ fn group<K: PartialEq, T>(items: impl Iterator<Item = (K, T)>) -> Vec<(K, Vec<T>
 
 impl FusedScan {
     /// Plans `plan`'s scalars over a dataset of schema `schema`, and after
-    /// them the `extra` aggregates ([`Self::extra`]). The samples the plan may
-    /// ask for ([`DatasetPlan::row_samples`]) are kept, `sample_size` rows
-    /// each (none for 0), when they cost no column the scan would not read.
+    /// them the `extra` aggregates ([`Self::extra`]). The value samples the
+    /// plan may ask for ([`DatasetPlan::row_samples`]) are kept, `sample_size`
+    /// values each (none for 0), by the aggregate that counts their rows.
     pub fn new(
         state: &SessionState,
         plan: &DatasetPlan,
@@ -297,8 +296,8 @@ impl FusedScan {
                     }
                 }
                 for (slot, (_, request)) in sample_of.iter().flatten().enumerate() {
-                    let from = SampleFrom::Predicates { agg, slot, column_type: types[0].clone() };
-                    kept.push(FusedSample { request: (*request).clone(), from });
+                    let (request, column_type) = ((*request).clone(), types[0].clone());
+                    kept.push(FusedSample { request, agg, slot, column_type });
                 }
             }
             let sampled = sample_of.iter().map(|s| s.map(|(when, _)| when)).collect();
@@ -365,27 +364,6 @@ impl FusedScan {
         let extra_at = aggs.len();
         aggs.extend(extra.into_iter().enumerate().map(|(i, e)| e.alias(format!("x{i}"))));
 
-        // The other samples, each a sample aggregate, when the scan reads
-        // their columns anyway: then the aggregate costs little more than its
-        // predicate while no row offends. Else the engine fetches them after.
-        let read: HashSet<String> = aggs.iter().flat_map(|a| a.column_refs()).map(|c| c.name.clone()).collect();
-        for request in plan.row_samples.iter().filter(|_| sample_size > 0) {
-            let offending_reads = request.offending.column_refs();
-            let mut needed = request.columns.iter().chain(offending_reads.iter().map(|c| &c.name));
-            let types = request
-                .columns
-                .iter()
-                .map(|c| Ok(schema.field_with_unqualified_name(c)?.data_type().clone()))
-                .collect::<Result<Vec<_>>>()?;
-            let taken = kept.iter().any(|k| k.request == *request);
-            if taken || request.columns.is_empty() || !needed.all(|c| read.contains(c)) || !sample::supported(&types) {
-                continue;
-            }
-            let columns = request.columns.iter().map(|c| ident(c)).collect();
-            let agg = sample::expr(request.offending.clone(), columns, sample_size);
-            aggs.push(agg.alias(format!("r{}", kept.len())));
-            kept.push(FusedSample { request: request.clone(), from: SampleFrom::Aggregate { agg: aggs.len() - 1 } });
-        }
         Ok(Self { aggs, from, samples: kept, extra_at })
     }
 
@@ -396,26 +374,13 @@ impl FusedScan {
 
     /// The samples kept by the scan, from its single result row.
     pub fn samples(&self, batch: &RecordBatch, sample_size: usize) -> Result<Vec<ScanSample>> {
-        let unexpected = || DataFusionError::Internal("a sample has unexpected types".into());
         self.samples
             .iter()
             .map(|s| {
-                let kept = match &s.from {
-                    SampleFrom::Predicates { agg, slot, column_type } => {
-                        let (rows, counts) = predicates::sample_at(batch.column(*agg).as_ref(), *slot)?;
-                        let mut kept = SampleAccumulator::new(vec![column_type.clone()], sample_size)?;
-                        kept.merge_parts(&rows, &counts)?;
-                        kept.rows()?
-                    }
-                    SampleFrom::Aggregate { agg } => {
-                        let list = batch.column(*agg).as_list_opt::<i32>().ok_or_else(unexpected)?;
-                        if list.is_empty() || list.is_null(0) {
-                            return Err(unexpected());
-                        }
-                        list.value(0).as_struct_opt().ok_or_else(unexpected)?.clone()
-                    }
-                };
-                Ok(ScanSample { request: s.request.clone(), kept })
+                let (rows, counts) = predicates::sample_at(batch.column(s.agg).as_ref(), s.slot)?;
+                let mut kept = SampleAccumulator::new(vec![s.column_type.clone()], sample_size)?;
+                kept.merge_parts(&rows, &counts)?;
+                Ok(ScanSample { request: s.request.clone(), kept: kept.rows()? })
             })
             .collect()
     }
