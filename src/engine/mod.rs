@@ -442,12 +442,14 @@ impl Engine {
     /// Up to `limit` offending rows or values of each of a dataset's failed
     /// checks (`queries`: a check's sample query and scope), in a stable order.
     ///
-    /// Every `Rows` and `Values` sample comes from one aggregate query over
-    /// the dataset, a bounded [`sample`] aggregate per check: the `limit`
-    /// smallest offending rows, or the `limit` smallest distinct offending
-    /// values with their counts (shown most frequent first), whatever the
-    /// number of offending rows. Duplicate keys and orphans regroup their
-    /// keys, one query each, at the same time.
+    /// A sample the fused scan kept (value checks on one column) or the count
+    /// of repeated keys kept (`unique` by sorted hashes) is used as it is.
+    /// Every other `Rows` and `Values` sample comes from one aggregate query
+    /// over the dataset, a bounded [`sample`] aggregate per check: the
+    /// `limit` smallest offending rows, or the `limit` smallest distinct
+    /// offending values with their counts (shown most frequent first),
+    /// whatever the number of offending rows. Other duplicate keys and
+    /// orphans regroup their keys, one query each, at the same time.
     pub async fn samples(
         &self,
         plan: &DatasetPlan,
