@@ -92,9 +92,9 @@ pub struct DatasetPlan {
     /// Aggregate expressions of the fused scan, in request order.
     pub scalars: Vec<Expr>,
     pub grouped: Vec<GroupedMetric>,
-    /// The failing samples checks may ask for, so that the fused scan can
-    /// keep them while it counts (the engine fetches the others after).
-    pub row_samples: Vec<RowSample>,
+    /// The value samples checks may ask for, so that the fused scan can keep
+    /// them while it counts (the engine fetches the others after).
+    pub value_samples: Vec<ValueSample>,
     scalar_index: HashMap<String, usize>,
     grouped_index: HashMap<String, usize>,
 }
@@ -140,14 +140,13 @@ impl DatasetPlan {
     }
 }
 
-/// A failing sample a check may ask for: the `k` smallest distinct rows of
-/// `columns` where `offending` (its scope included) holds, with counts.
+/// A value sample a check may ask for (`SampleQuery::Values`): the `k`
+/// smallest distinct values of `column` where `offending` (its scope
+/// included) holds, with counts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RowSample {
+pub struct ValueSample {
     pub offending: Expr,
-    pub columns: Vec<String>,
-    /// Shown as values of one column (`SampleQuery::Values`), not rows.
-    pub values: bool,
+    pub column: String,
 }
 
 /// `count(*) FILTER (WHERE predicate)`, or plain `count(*)`.
@@ -521,20 +520,15 @@ impl<'a> Binder<'a> {
     }
 
     /// Finishes binding with the metrics in the order `judge` reads them.
-    /// A sample of offending rows or values is also requested from the
-    /// plan, so that the fused scan can keep it while it counts
-    /// ([`DatasetPlan::row_samples`]).
+    /// A sample of offending values is also requested from the plan, so
+    /// that the fused scan can keep it while it counts
+    /// ([`DatasetPlan::value_samples`]).
     pub fn bound(&mut self, metrics: Vec<MetricId>, sample: Option<SampleQuery>) -> Bound {
-        let request = match &sample {
-            Some(SampleQuery::Rows { predicate, columns }) => Some((predicate, columns.clone())),
-            Some(SampleQuery::Values { predicate, column }) => Some((predicate, vec![column.clone()])),
-            _ => None,
-        };
-        if let Some((predicate, columns)) = request {
+        if let Some(SampleQuery::Values { predicate, column }) = &sample {
             let offending = and_opt(self.scope.clone(), Some(predicate.clone())).expect("a predicate is given");
-            let request = RowSample { offending, columns, values: matches!(sample, Some(SampleQuery::Values { .. })) };
-            if !self.plan.row_samples.contains(&request) {
-                self.plan.row_samples.push(request);
+            let request = ValueSample { offending, column: column.clone() };
+            if !self.plan.value_samples.contains(&request) {
+                self.plan.value_samples.push(request);
             }
         }
         Bound { metrics, sample, scope: self.scope.clone() }

@@ -208,11 +208,20 @@ fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
 impl HashRunsAccumulator {
     /// Every hash, ascending: this partition's sorted (each partition sorts
     /// its own in parallel before handing over its state), merged with the
-    /// runs of the others.
+    /// runs of the others. Past two runs, merging one after the other would
+    /// copy the growing result each time: then everything is sorted once.
     fn sorted(&mut self) -> Vec<u64> {
         let mut sorted = std::mem::take(&mut self.hashes);
+        let runs = std::mem::take(&mut self.runs);
+        if runs.len() > 2 {
+            for run in &runs {
+                sorted.extend_from_slice(run);
+            }
+            radix_sort(&mut sorted, &mut Vec::new(), |&h| h);
+            return sorted;
+        }
         radix_sort(&mut sorted, &mut Vec::new(), |&h| h);
-        for run in std::mem::take(&mut self.runs) {
+        for run in runs {
             sorted = if sorted.is_empty() { run.to_vec() } else { merge(&sorted, &run) };
         }
         sorted
@@ -431,6 +440,9 @@ mod tests {
         assert_eq!(merge(&[], &[2]), [2]);
         let mut acc = HashRunsAccumulator { hashes: vec![5, 1, 5], runs: vec![vec![0, 5, 7].into(), vec![2].into()] };
         assert_eq!(acc.sorted(), [0, 1, 2, 5, 5, 5, 7]);
+        let runs = vec![vec![0, 5, 7].into(), vec![2].into(), vec![1, 9].into()];
+        let mut acc = HashRunsAccumulator { hashes: vec![5, 1, 5], runs };
+        assert_eq!(acc.sorted(), [0, 1, 1, 2, 5, 5, 5, 7, 9], "more than two runs");
     }
 
     #[test]

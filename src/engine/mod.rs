@@ -41,7 +41,7 @@ const COUNT: &str = "__probity_n";
 const HASH: &str = "__probity_hash";
 
 /// A sample kept by the fused scan: dataset, rows sampled, columns shown.
-type SampleKey = (String, Expr, Vec<String>);
+type SampleKey = (String, Expr, String);
 
 /// How the engine is set up.
 #[derive(Debug, Clone, Default)]
@@ -375,7 +375,7 @@ impl Engine {
             {
                 let mut memo = self.scan_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 for s in scan.samples(row, self.sample_size)? {
-                    memo.insert((plan.dataset.clone(), s.request.offending, s.request.columns), s.kept);
+                    memo.insert((plan.dataset.clone(), s.request.offending, s.request.column), s.kept);
                 }
             }
             // Duplicate keys: the hash runs, then the rows whose hashes repeat.
@@ -462,15 +462,12 @@ impl Engine {
         let mut fused = vec![None; queries.len()];
         let mut kept = vec![None; queries.len()];
         for (i, (query, scope)) in queries.iter().enumerate() {
-            let shown = match query {
-                SampleQuery::Rows { predicate, columns } => Some((predicate, columns.clone())),
-                SampleQuery::Values { predicate, column } => Some((predicate, vec![column.clone()])),
-                _ => None,
-            };
-            if let Some((predicate, columns)) = shown.filter(|_| limit <= self.sample_size) {
+            if let SampleQuery::Values { predicate, column } = query
+                && limit <= self.sample_size
+            {
                 let offending = and_opt(scope.clone(), Some(predicate.clone())).unwrap_or(lit(true));
                 let memo = self.scan_samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                kept[i] = memo.get(&(plan.dataset.clone(), offending, columns)).cloned();
+                kept[i] = memo.get(&(plan.dataset.clone(), offending, column.clone())).cloned();
                 if kept[i].is_some() {
                     continue; // kept by the fused scan
                 }

@@ -39,7 +39,7 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Expr, ExprSchemable};
 
-use crate::compile::{DatasetPlan, MetricValue, RowSample};
+use crate::compile::{DatasetPlan, MetricValue, ValueSample};
 use crate::engine::sample::SampleAccumulator;
 use moments::Moment;
 use predicates::{Kind, Predicates};
@@ -65,7 +65,7 @@ pub struct FusedScan {
     /// Aliased aggregate expressions, for `DataFrame::aggregate`.
     pub aggs: Vec<Expr>,
     from: Vec<From>,
-    /// The failing samples kept while scanning ([`DatasetPlan::row_samples`]).
+    /// The failing samples kept while scanning ([`DatasetPlan::value_samples`]).
     samples: Vec<FusedSample>,
     /// Where the `extra` aggregates of [`Self::new`] start.
     extra_at: usize,
@@ -83,7 +83,7 @@ pub struct FusedScan {
 #[derive(Debug)]
 struct FusedSample {
     /// The rows sampled and the column shown.
-    request: RowSample,
+    request: ValueSample,
     agg: usize,
     slot: usize,
     column_type: DataType,
@@ -93,7 +93,7 @@ struct FusedSample {
 /// smallest distinct offending rows with their counts
 /// ([`SampleAccumulator::rows`]).
 pub struct ScanSample {
-    pub request: RowSample,
+    pub request: ValueSample,
     pub kept: StructArray,
 }
 
@@ -226,7 +226,7 @@ fn group<K: PartialEq, T>(items: impl Iterator<Item = (K, T)>) -> Vec<(K, Vec<T>
 impl FusedScan {
     /// Plans `plan`'s scalars over a dataset of schema `schema`, and after
     /// them the `extra` aggregates ([`Self::extra`]). The value samples the
-    /// plan may ask for ([`DatasetPlan::row_samples`]) are kept, `sample_size`
+    /// plan may ask for ([`DatasetPlan::value_samples`]) are kept, `sample_size`
     /// values each (none for 0), by the aggregate that counts their rows.
     pub fn new(
         state: &SessionState,
@@ -281,16 +281,14 @@ impl FusedScan {
                 _ => Vec::new(),
             };
             // Counts whose rows are a sample's keep it, when it shows their column's values.
-            let mut sample_of: Vec<Option<(bool, &RowSample)>> = vec![None; logical.len()];
+            let mut sample_of: Vec<Option<(bool, &ValueSample)>> = vec![None; logical.len()];
             if let [column] = columns.as_slice()
                 && sample_size > 0
             {
                 for &(i, test, kind) in &items {
                     let Expr::AggregateFunction(AggregateFunction { params, .. }) = &plan.scalars[i] else { continue };
                     let Some(filter) = params.filter.as_deref().filter(|_| kind != Kind::Known) else { continue };
-                    let request = plan.row_samples.iter().find(|r| {
-                        r.values && r.offending == *filter && r.columns.as_slice() == std::slice::from_ref(column)
-                    });
+                    let request = plan.value_samples.iter().find(|r| r.offending == *filter && r.column == *column);
                     if let Some(request) = request.filter(|_| sample_of[test].is_none()) {
                         sample_of[test] = Some((kind == Kind::True, request));
                     }
