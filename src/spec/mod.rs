@@ -348,6 +348,10 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
 /// What to tell the reader about a YAML syntax error, from the cause the
 /// text shows rather than the parser's wording.
 fn yaml_error_help(text: &str, e: &yaml::YamlError) -> Option<String> {
+    if e.message.contains("illegal placement of ':' indicator") {
+        // A `:` met inside a `[` or `{` left open on an earlier line.
+        return Some("a `[` or `{` opened on an earlier line is not closed".to_string());
+    }
     if !e.message.contains("did not find expected") {
         return None;
     }

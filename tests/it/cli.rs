@@ -115,6 +115,14 @@ fn a_suite_without_its_checks_key_is_told_so() {
 }
 
 #[test]
+fn an_unclosed_list_is_pointed_at() {
+    let out = probity(&["check", "tests/fixtures/unclosed_list.yaml"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("unclosed_list.yaml:8:"), "{}", out.stderr);
+    assert!(out.stderr.contains("help: a `[` or `{` opened on an earlier line is not closed"), "{}", out.stderr);
+}
+
+#[test]
 fn an_undeclared_dataset_gets_help_to_declare_it() {
     let out = probity(&["check", "tests/fixtures/undeclared_dataset.yaml"]);
     assert_eq!(out.code, 2);
