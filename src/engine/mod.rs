@@ -7,6 +7,7 @@
 
 mod counting;
 mod drift;
+mod first_rows;
 mod fused;
 mod key_bitmap;
 mod key_hash;
@@ -444,12 +445,14 @@ impl Engine {
     ///
     /// A sample the fused scan kept (value checks on one column) or the count
     /// of repeated keys kept (`unique` by sorted hashes) is used as it is.
-    /// Every other `Rows` and `Values` sample comes from one aggregate query
-    /// over the dataset, a bounded [`sample`] aggregate per check: the
-    /// `limit` smallest offending rows, or the `limit` smallest distinct
-    /// offending values with their counts (shown most frequent first),
-    /// whatever the number of offending rows. Other duplicate keys and
-    /// orphans regroup their keys, one query each, at the same time.
+    /// All `Rows` samples come from one scan that stops once it has them:
+    /// each check's first `limit` offending rows in the order of the data
+    /// ([`first_rows`]). Every other `Values` sample comes from one
+    /// aggregate query over the dataset, a bounded [`sample`] aggregate per
+    /// check: the `limit` smallest distinct offending values with their
+    /// counts (shown most frequent first), whatever the number of offending
+    /// rows. Other duplicate keys and orphans regroup their keys, one query
+    /// each, at the same time.
     pub async fn samples(
         &self,
         plan: &DatasetPlan,
@@ -461,7 +464,15 @@ impl Engine {
         let mut aggs = Vec::new();
         let mut fused = vec![None; queries.len()];
         let mut kept = vec![None; queries.len()];
+        let mut first = vec![None; queries.len()];
+        let mut rows_requests = Vec::new();
         for (i, (query, scope)) in queries.iter().enumerate() {
+            if let SampleQuery::Rows { predicate, columns } = query {
+                first[i] = Some(rows_requests.len());
+                let offending = and_opt(scope.clone(), Some(predicate.clone())).unwrap_or(lit(true));
+                rows_requests.push((offending, columns.clone()));
+                continue;
+            }
             if let SampleQuery::Values { predicate, column } = query
                 && limit <= self.sample_size
             {
@@ -473,9 +484,8 @@ impl Engine {
                 }
             }
             let (predicate, columns) = match query {
-                SampleQuery::Rows { predicate, columns } => (predicate, columns.as_slice()),
                 SampleQuery::Values { predicate, column } => (predicate, std::slice::from_ref(column)),
-                SampleQuery::DuplicateKeys { .. } | SampleQuery::Orphans { .. } => continue,
+                SampleQuery::Rows { .. } | SampleQuery::DuplicateKeys { .. } | SampleQuery::Orphans { .. } => continue,
             };
             let types: Vec<DataType> = columns
                 .iter()
@@ -493,23 +503,32 @@ impl Engine {
             if aggs.is_empty() {
                 return Ok(Vec::new());
             }
-            table.aggregate(vec![], aggs)?.collect().await
+            table.clone().aggregate(vec![], aggs)?.collect().await
+        };
+        let first_rows = async {
+            if rows_requests.is_empty() {
+                return Ok(Vec::new());
+            }
+            first_rows::first_rows(table.clone(), rows_requests, limit).await
         };
         let grouped = futures::future::try_join_all(
             queries
                 .iter()
-                .zip(fused.iter().zip(&kept))
-                .filter(|(_, (at, kept))| at.is_none() && kept.is_none())
-                .map(|((query, scope), _)| self.sample(plan, query, scope.clone(), limit)),
+                .enumerate()
+                .filter(|&(i, _)| fused[i].is_none() && kept[i].is_none() && first[i].is_none())
+                .map(|(_, (query, scope))| self.sample(plan, query, scope.clone(), limit)),
         );
-        let (batches, mut grouped) = futures::future::try_join(bounded, grouped).await?;
+        let (batches, first_rows, mut grouped) = futures::future::try_join3(bounded, first_rows, grouped).await?;
         grouped.reverse();
         let mut out = Vec::with_capacity(queries.len());
-        for (((query, _), at), kept) in queries.iter().zip(fused).zip(kept) {
-            out.push(match (at, kept) {
-                (_, Some(kept)) => kept_json(query, &kept, limit)?,
-                (Some(at), None) => sampled_json(query, single_row(&batches)?.column(at).as_ref(), limit)?,
-                (None, None) => grouped.pop().ok_or_else(|| DataFusionError::Internal("a sample is missing".into()))?,
+        for (i, (query, _)) in queries.iter().enumerate() {
+            out.push(match (fused[i], &kept[i], first[i]) {
+                (_, Some(kept), _) => kept_json(query, kept, limit)?,
+                (_, None, Some(at)) => rows_to_json(&first_rows[at]),
+                (Some(at), None, None) => sampled_json(query, single_row(&batches)?.column(at).as_ref(), limit)?,
+                (None, None, None) => {
+                    grouped.pop().ok_or_else(|| DataFusionError::Internal("a sample is missing".into()))?
+                }
             });
         }
         Ok(out)
@@ -526,14 +545,10 @@ impl Engine {
     ) -> Result<Vec<Json>, DataFusionError> {
         let df = match query {
             SampleQuery::Rows { predicate, columns } => {
-                let shown: Vec<Expr> = columns.iter().map(|c| ident(c)).collect();
-                let order = shown.iter().map(|e| e.clone().sort(true, true)).collect();
-                self.ctx
-                    .table(plan.dataset.as_str())
-                    .await?
-                    .filter(and_opt(scope, Some(predicate.clone())).unwrap_or(lit(true)))?
-                    .select(shown)?
-                    .sort(order)?
+                let offending = and_opt(scope, Some(predicate.clone())).unwrap_or(lit(true));
+                let table = self.ctx.table(plan.dataset.as_str()).await?;
+                let mut found = first_rows::first_rows(table, vec![(offending, columns.clone())], limit).await?;
+                return Ok(rows_to_json(&found.pop().unwrap_or_default()));
             }
             SampleQuery::Values { predicate, column } => {
                 let value = ident(column);

@@ -2,10 +2,13 @@
 //! `columns` among the rows where `offending` is true, each with its exact
 //! number of rows, in memory that does not grow with the rows.
 //!
-//! Failing samples of every failed row-level check of a dataset are one
-//! aggregate query, `SELECT probity_sample(scope AND offending, ...), ...
-//! FROM dataset`: one bounded pass, however many checks failed and however
-//! many rows offend (design.md, invariant 10). The condition is an argument
+//! Failing values of the failed value checks of a dataset that the fused scan
+//! did not keep are one aggregate query, `SELECT probity_sample(scope AND
+//! offending, column), ... FROM dataset`: one bounded pass, however many
+//! checks failed and however many rows offend (design.md, invariant 10).
+//! The fused scan keeps its samples in the same accumulator
+//! ([`SampleAccumulator`]). Failing rows are found otherwise
+//! ([`crate::engine`]'s `first_rows`). The condition is an argument
 //! rather than a `FILTER`: `DataFusion` filters every input column of the
 //! query for each filtered aggregate, where this filters only the columns
 //! shown, and only the rows that can enter the sample.

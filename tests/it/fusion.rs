@@ -159,7 +159,9 @@ fn failing_samples_of_a_dataset_take_one_scan() {
 }
 
 /// `Values` samples are the smallest distinct offending values with their
-/// exact counts, most frequent first; `Rows` samples the smallest rows.
+/// exact counts, most frequent first; `Rows` samples the first offending
+/// rows in the order of the data (`engine::first_rows` tests that order on
+/// several files and partitionings).
 #[test]
 fn failing_samples_are_the_smallest_offending_values_with_counts() {
     let dir = failing_table();

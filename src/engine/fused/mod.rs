@@ -79,7 +79,8 @@ pub struct FusedScan {
 /// column) would evaluate its predicate a second time on every batch of every
 /// run, passing or not: measured on bench/suite120.yaml (24 such checks),
 /// that made the passing run 30% slower, so those samples are fetched by
-/// the pass after the scan, for failed checks only.
+/// the pass after the scan, for failed checks only ([`crate::engine`]'s
+/// `samples`).
 #[derive(Debug)]
 struct FusedSample {
     /// The rows sampled and the column shown.
