@@ -116,7 +116,7 @@ pub fn append(dir: &Path, run: &RunOutcome, run_id: &str) -> Result<PathBuf, Str
     let folder = dir.join(format!("date={}", run.now.format("%Y-%m-%d")));
     let path = folder.join(format!("{run_id}.parquet"));
     let bytes = encode(&records).map_err(|e| format!("cannot encode the history record: {e}"))?;
-    crate::report::write_atomic(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::util::files::write_atomic(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
 

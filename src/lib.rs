@@ -23,6 +23,7 @@ pub mod report;
 pub mod run;
 pub mod spec;
 pub mod stats;
+pub mod util;
 
 pub use error::Error;
 pub use outcome::{RunOutcome, Status};

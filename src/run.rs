@@ -13,13 +13,14 @@ use datafusion::common::DFSchema;
 use datafusion::error::DataFusionError;
 use rayon::prelude::*;
 
+use crate::checks::{Check, Suite};
 use crate::checks::{Judgement, Measured, Verdict};
 use crate::compile::{Binder, Bound, DatasetPlan, MetricId, MetricValue, reference_name};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::Error;
 use crate::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
 use crate::spec::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
-use crate::spec::{self, DatasetDecl, Severity, Source, Suite};
+use crate::spec::{self, DatasetDecl, Severity, Source};
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
@@ -68,7 +69,7 @@ pub struct Prepared {
 /// Loads, opens and binds; every problem found is reported together.
 pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
     let paths = spec::expand_paths(&request.paths).map_err(|m| Error::usage(m, None))?;
-    let (suites, mut diags) = spec::load(&paths);
+    let (suites, mut diags) = spec::load(&paths, crate::checks::KINDS);
     let sources = collect_sources(&suites, &request.data, &mut diags)?;
     let options = EngineOptions { sample_size: request.sample_size, ..request.engine.clone() };
     let engine = Engine::new(&options).map_err(|e| Error::usage(e.to_string(), None))?;
@@ -192,7 +193,7 @@ fn collect_sources(
 }
 
 /// The check's name, or `dataset.kind[.columns]`, made unique with `#n`.
-fn check_id(dataset: &str, check: &spec::Check, used: &mut HashMap<String, usize>) -> String {
+fn check_id(dataset: &str, check: &Check, used: &mut HashMap<String, usize>) -> String {
     let base = check.name.clone().unwrap_or_else(|| {
         let cols = check.kind.columns();
         if cols.is_empty() {
@@ -287,7 +288,7 @@ impl Prepared {
             let dataset = suite.dataset.name.as_str();
             let (scalars, grouped) = &values[dataset];
             let schema = &self.schemas[dataset];
-            let rows = crate::checks::scalar_f64(match &scalars[0] {
+            let rows = crate::util::numbers::scalar_f64(match &scalars[0] {
                 MetricValue::Scalar(v) => v,
                 _ => unreachable!("metric 0 is the row count"),
             })
@@ -388,7 +389,7 @@ fn status_of(j: &Judgement, severity: Severity) -> Status {
     }
 }
 
-fn outcome(id: String, check: &spec::Check, j: Judgement, status: Status) -> CheckOutcome {
+fn outcome(id: String, check: &Check, j: Judgement, status: Status) -> CheckOutcome {
     let mut cols = check.kind.columns();
     let (column, columns) = match cols.len() {
         0 => (None, None),

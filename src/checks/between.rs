@@ -7,7 +7,7 @@
 use datafusion::logical_expr::{Expr, lit};
 
 use super::validity::{self, Mostly};
-use super::{CheckKind, Judgement, Measured};
+use super::{CheckKind, Judgement, KindInfo, Measured};
 use crate::compile::{Binder, Bound, is_orderable};
 use crate::spec::Column;
 use crate::spec::params::{Params, Sql};
@@ -21,6 +21,9 @@ struct Between {
     strict: bool,
     mostly: Mostly,
 }
+
+/// The registry entry of `between` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "between", keys: &["column", "min", "max", "strict", "mostly"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let column = p.column()?;
@@ -50,7 +53,7 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 fn bound_text(node: Option<&Node>) -> String {
     match node.map(|n| &n.value) {
         Some(crate::spec::yaml::Value::Int(i)) => i.to_string(),
-        Some(crate::spec::yaml::Value::Float(f)) => super::show(*f),
+        Some(crate::spec::yaml::Value::Float(f)) => crate::util::numbers::show(*f),
         Some(crate::spec::yaml::Value::Str(s)) => s.clone(),
         _ => String::new(),
     }
@@ -124,7 +127,7 @@ pub fn node_json(n: &Node) -> serde_json::Value {
     use crate::spec::yaml::Value;
     match &n.value {
         Value::Int(i) => (*i).into(),
-        Value::Float(f) => super::json_number(Some(*f)),
+        Value::Float(f) => crate::util::numbers::json_number(Some(*f)),
         Value::Str(s) => s.clone().into(),
         Value::Bool(b) => (*b).into(),
         _ => serde_json::Value::Null,

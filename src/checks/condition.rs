@@ -9,7 +9,7 @@
 //! are neither valid nor invalid.
 
 use super::validity::{self, Mostly};
-use super::{CheckKind, Judgement, Measured};
+use super::{CheckKind, Judgement, KindInfo, Measured};
 use crate::compile::{Binder, Bound};
 use crate::spec::params::{Params, Sql};
 
@@ -18,6 +18,9 @@ struct Condition {
     expect: Sql,
     mostly: Mostly,
 }
+
+/// The registry entry of `condition` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "condition", keys: &["expect", "mostly"], parse };
 
 pub fn parse(p: &mut Params<'_>, filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let mostly = Mostly::parse(p);

@@ -23,13 +23,14 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use serde_json::{Map, Value as Json};
 
-use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound, Distribution, is_string};
 use crate::spec::Column;
 use crate::spec::diagnostic::did_you_mean;
 use crate::spec::params::{Params, Sql};
 use crate::spec::yaml::Span;
 use crate::stats::{self, PSI_EPSILON, StatsError, ValueCounts};
+use crate::util::numbers::{json_number, show};
 
 const TESTS: &[&str] = &["auto", "ks", "chi2", "psi", "js", "wasserstein", "wasserstein_std", "z", "t"];
 
@@ -105,6 +106,13 @@ struct Drift {
     /// The columns binding settled on, with whether each is numeric (for `all`).
     resolved: std::sync::OnceLock<Vec<(String, bool)>>,
 }
+
+/// The registry entry of `drift` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo {
+    name: "drift",
+    keys: &["column", "columns", "test", "max_statistic", "min_p_value", "max", "bins", "fdr", "max_distinct"],
+    parse,
+};
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let columns = if p.is_map() {
@@ -242,8 +250,8 @@ impl CheckKind for Drift {
                     format!(
                         "`{}` is {} here but {} in the reference: they cannot be compared",
                         column.name,
-                        super::type_name(&current_type),
-                        super::type_name(&reference_type)
+                        crate::util::types::type_name(&current_type),
+                        crate::util::types::type_name(&reference_type)
                     ),
                     None,
                 );
@@ -259,7 +267,7 @@ impl CheckKind for Drift {
                     format!(
                         "`drift` needs a numeric or categorical column; `{}` is {}",
                         column.name,
-                        super::type_name(&current_type)
+                        crate::util::types::type_name(&current_type)
                     ),
                     None,
                 );

@@ -24,13 +24,14 @@ use datafusion::functions_aggregate::expr_fn::{count, sum};
 use datafusion::logical_expr::{Expr, cast, lit};
 use serde_json::{Map, Value as Json};
 
-use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound};
 use crate::fairness::{self, Agg, Cell, DisparityMetric, Method, Params as FairParams};
 use crate::spec::Column;
 use crate::spec::diagnostic::did_you_mean;
 use crate::spec::params::{Params, Sql};
 use crate::spec::yaml::{Node, Value, bool_word};
+use crate::util::numbers::{json_number, show};
 
 const METHODS: &[&str] = &["between_groups", "to_overall", "to_reference"];
 const BOUNDS: &[&str] = &["estimate", "lower", "upper"];
@@ -81,6 +82,33 @@ fn opposite(v: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The registry entry of `fairness` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo {
+    name: "fairness",
+    keys: &[
+        "groups",
+        "prediction",
+        "threshold",
+        "label",
+        "weight",
+        "favorable",
+        "unfavorable",
+        "favorable_label",
+        "metric",
+        "method",
+        "agg",
+        "reference_group",
+        "min",
+        "max",
+        "bound",
+        "min_group_size",
+        "confidence",
+        "n_boot",
+        "seed",
+    ],
+    parse,
+};
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     if !p.is_map() {
@@ -269,7 +297,11 @@ impl CheckKind for Fairness {
             && !t.is_numeric()
         {
             let w = self.weight.as_ref().expect("weight given");
-            b.error(w.span, format!("`weight` must be numeric; `{}` is {}", w.name, super::type_name(t)), None);
+            b.error(
+                w.span,
+                format!("`weight` must be numeric; `{}` is {}", w.name, crate::util::types::type_name(t)),
+                None,
+            );
             return None;
         }
         if self.label.is_none() && self.params.metric.needs_label() {
@@ -299,7 +331,7 @@ impl CheckKind for Fairness {
                     format!(
                         "`threshold` needs a numeric score; `{}` is {}",
                         self.prediction.name,
-                        super::type_name(&prediction_type)
+                        crate::util::types::type_name(&prediction_type)
                     ),
                     None,
                 );

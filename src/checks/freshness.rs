@@ -12,10 +12,11 @@ use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::functions_aggregate::expr_fn::max;
 
-use super::{CheckKind, Judgement, Measured, Verdict, json_number};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound};
 use crate::spec::Column;
 use crate::spec::params::{Params, Sql, parse_duration};
+use crate::util::numbers::json_number;
 
 #[derive(Debug)]
 struct Freshness {
@@ -23,6 +24,9 @@ struct Freshness {
     max_age: String,
     max_age_seconds: f64,
 }
+
+/// The registry entry of `freshness` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "freshness", keys: &["column", "max_age"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let column = p.column()?;

@@ -8,7 +8,7 @@ use datafusion::logical_expr::not;
 
 use super::between::node_json;
 use super::validity::{self, Mostly};
-use super::{CheckKind, Judgement, Measured};
+use super::{CheckKind, Judgement, KindInfo, Measured};
 use crate::compile::{Binder, Bound};
 use crate::spec::Column;
 use crate::spec::params::{Params, Sql};
@@ -22,9 +22,16 @@ struct InSet {
     mostly: Mostly,
 }
 
+/// The registry entry of `in_set` (see [`super::KINDS`]).
+pub const IN_SET: KindInfo = KindInfo { name: "in_set", keys: &["column", "values", "mostly"], parse: parse_in };
+
 pub fn parse_in(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     parse(p, false)
 }
+
+/// The registry entry of `not_in_set` (see [`super::KINDS`]).
+pub const NOT_IN_SET: KindInfo =
+    KindInfo { name: "not_in_set", keys: &["column", "values", "mostly"], parse: parse_not_in };
 
 pub fn parse_not_in(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     parse(p, true)

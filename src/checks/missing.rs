@@ -7,11 +7,12 @@
 use datafusion::logical_expr::Expr;
 
 use super::validity::literal;
-use super::{CheckKind, Judgement, Measured, Verdict, fraction, json_number};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound, SampleQuery};
 use crate::spec::Column;
-use crate::spec::params::{Limit, Params, Sql, format_percent};
+use crate::spec::params::{Limit, Params, Sql};
 use crate::spec::yaml::Node;
+use crate::util::numbers::{format_percent, fraction, json_number};
 
 #[derive(Debug)]
 struct Missing {
@@ -19,6 +20,9 @@ struct Missing {
     max: Limit,
     values: Vec<Node>,
 }
+
+/// The registry entry of `missing` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "missing", keys: &["column", "max", "values"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let column = p.column()?;

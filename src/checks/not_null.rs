@@ -4,16 +4,20 @@
 //! Example: `- not_null: loan_id`
 
 use super::validity::Mostly;
-use super::{CheckKind, Judgement, Measured, Verdict, fraction, json_number};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound, SampleQuery};
 use crate::spec::Column;
-use crate::spec::params::{Params, Sql, format_percent};
+use crate::spec::params::{Params, Sql};
+use crate::util::numbers::{format_percent, fraction, json_number};
 
 #[derive(Debug)]
 struct NotNull {
     column: Column,
     mostly: Mostly,
 }
+
+/// The registry entry of `not_null` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "not_null", keys: &["column", "mostly"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let column = p.column()?;

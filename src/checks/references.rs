@@ -8,10 +8,11 @@
 //! file, or under `datasets:` in this one. Computed by one anti-join query.
 
 use super::validity::Mostly;
-use super::{CheckKind, Judgement, Measured, Verdict, fraction, json_number};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound, SampleQuery, is_string};
 use crate::spec::Column;
-use crate::spec::params::{Params, Sql, format_percent};
+use crate::spec::params::{Params, Sql};
+use crate::util::numbers::{format_percent, fraction, json_number};
 
 #[derive(Debug)]
 struct References {
@@ -21,6 +22,9 @@ struct References {
     to: Column,
     mostly: Mostly,
 }
+
+/// The registry entry of `references` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "references", keys: &["column", "to", "mostly"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let column = p.column()?;
@@ -60,9 +64,9 @@ impl CheckKind for References {
                 format!(
                     "`{}` is {} but `{}` is {}: they cannot be compared",
                     self.column.name,
-                    super::schema::type_name(&left),
+                    crate::util::types::type_name(&left),
                     self.to.name,
-                    super::schema::type_name(&right)
+                    crate::util::types::type_name(&right)
                 ),
                 Some("point `to` at a column of the same kind of type".into()),
             );

@@ -8,7 +8,7 @@ use datafusion::functions::expr_fn::regexp_like;
 use datafusion::logical_expr::lit;
 
 use super::validity::{self, Mostly};
-use super::{CheckKind, Judgement, Measured};
+use super::{CheckKind, Judgement, KindInfo, Measured};
 use crate::compile::{Binder, Bound, is_string};
 use crate::spec::Column;
 use crate::spec::params::{Params, Sql};
@@ -19,6 +19,9 @@ struct Regex {
     pattern: String,
     mostly: Mostly,
 }
+
+/// The registry entry of `regex` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "regex", keys: &["column", "pattern", "mostly"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let column = p.column()?;

@@ -3,7 +3,7 @@
 //! Why: an empty or truncated extract is the most common broken load.
 //! Example: `- row_count: { min: 1000 }`
 
-use super::{CheckKind, Judgement, Measured, Verdict};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound};
 use crate::spec::params::{Params, Sql};
 
@@ -12,6 +12,9 @@ struct RowCount {
     min: Option<u64>,
     max: Option<u64>,
 }
+
+/// The registry entry of `row_count` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "row_count", keys: &["min", "max"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     if !p.is_map() {

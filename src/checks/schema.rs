@@ -11,7 +11,7 @@
 use datafusion::arrow::datatypes::{DataType, Schema};
 use serde_json::{Value as Json, json};
 
-use super::{CheckKind, Judgement, Measured, Verdict};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound};
 use crate::spec::Column;
 use crate::spec::diagnostic::did_you_mean;
@@ -51,6 +51,10 @@ struct SchemaCheck {
     forbidden: Vec<Column>,
     extra_allowed: bool,
 }
+
+/// The registry entry of `schema` (see [`super::KINDS`]).
+pub const KIND: KindInfo =
+    KindInfo { name: "schema", keys: &["columns", "required", "forbidden", "extra_columns"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     if !p.is_map() {
@@ -106,39 +110,8 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
     Some(Box::new(SchemaCheck { columns, required, forbidden, extra_allowed }))
 }
 
-/// Our name for an Arrow type (see the module docs).
-pub fn type_name(t: &DataType) -> String {
-    match t {
-        DataType::Int8 => "int8".into(),
-        DataType::Int16 => "int16".into(),
-        DataType::Int32 => "int32".into(),
-        DataType::Int64 => "int64".into(),
-        DataType::UInt8 => "uint8".into(),
-        DataType::UInt16 => "uint16".into(),
-        DataType::UInt32 => "uint32".into(),
-        DataType::UInt64 => "uint64".into(),
-        DataType::Float16 => "float16".into(),
-        DataType::Float32 => "float32".into(),
-        DataType::Float64 => "float64".into(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
-        DataType::Boolean => "bool".into(),
-        DataType::Date32 | DataType::Date64 => "date".into(),
-        DataType::Timestamp(..) => "timestamp".into(),
-        DataType::Time32(_) | DataType::Time64(_) => "time".into(),
-        DataType::Duration(_) => "duration".into(),
-        DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => {
-            "decimal".into()
-        }
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
-            "binary".into()
-        }
-        DataType::Dictionary(_, v) => type_name(v),
-        other => other.to_string().to_lowercase(),
-    }
-}
-
 fn matches_type(expected: &str, t: &DataType) -> bool {
-    let actual = type_name(t);
+    let actual = crate::util::types::type_name(t);
     match expected {
         "integer" => actual.starts_with("int") || actual.starts_with("uint"),
         "float" => actual.starts_with("float"),
@@ -174,7 +147,7 @@ impl CheckKind for SchemaCheck {
             match field(&col.name) {
                 None => missing.push(col.name.clone()),
                 Some(f) if !matches_type(expected, f.data_type()) => mismatched.push(json!({
-                    "column": col.name, "expected": expected, "actual": type_name(f.data_type())
+                    "column": col.name, "expected": expected, "actual": crate::util::types::type_name(f.data_type())
                 })),
                 Some(_) => {}
             }

@@ -17,11 +17,12 @@ use datafusion::functions_aggregate::expr_fn::{
 use datafusion::functions_aggregate::percentile_cont::percentile_cont;
 use datafusion::logical_expr::lit;
 
-use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound, MetricId, MetricValue};
 use crate::spec::Column;
 use crate::spec::diagnostic::did_you_mean;
 use crate::spec::params::{Params, Sql};
+use crate::util::numbers::{json_number, show};
 
 pub(super) const METRICS: &[&str] = &[
     "mean",
@@ -46,6 +47,9 @@ struct Stat {
     min: Option<f64>,
     max: Option<f64>,
 }
+
+/// The registry entry of `stat` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "stat", keys: &["column", "metric", "q", "min", "max", "between"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     // Read every key first so that one mistake does not hide another.
@@ -121,7 +125,7 @@ pub(super) fn bind_metric(b: &mut Binder<'_>, column: &Column, metric: &str, q: 
     if !(counts_only || dt.is_numeric() || (orderable && crate::compile::is_orderable(&dt))) {
         b.error(
             column.span,
-            format!("`{metric}` needs a numeric column; `{}` is {}", column.name, super::schema::type_name(&dt)),
+            format!("`{metric}` needs a numeric column; `{}` is {}", column.name, crate::util::types::type_name(&dt)),
             Some("distinct_count works on any column".into()),
         );
         return None;

@@ -16,10 +16,11 @@
 //! no `--history`, the check is `skipped` with the reason, never passed.
 
 use super::stat::{METRICS, bind_metric, metric_value, parse_metric};
-use super::{CheckKind, Judgement, Measured, Verdict, json_number, show};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound};
 use crate::spec::Column;
-use crate::spec::params::{Params, Sql, format_percent, parse_percent};
+use crate::spec::params::{Params, Sql, parse_percent};
+use crate::util::numbers::{format_percent, json_number, show};
 
 /// How far a value may move from the last run's.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +42,13 @@ struct Trend {
 }
 
 const DEFAULT_WINDOW: usize = 10;
+
+/// The registry entry of `trend` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo {
+    name: "trend",
+    keys: &["column", "metric", "q", "max_change", "max_sigma", "window", "min_history"],
+    parse,
+};
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let names: Vec<&'static str> = std::iter::once("row_count").chain(METRICS.iter().copied()).collect();

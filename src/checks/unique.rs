@@ -9,16 +9,20 @@
 //! Computed by a grouped query of its own (see ARCHITECTURE.md: exact
 //! distinct work is kept out of the fused scan).
 
-use super::{CheckKind, Judgement, Measured, Verdict, fraction, json_number};
+use super::{CheckKind, Judgement, KindInfo, Measured, Verdict};
 use crate::compile::{Binder, Bound, SampleQuery};
 use crate::spec::Column;
-use crate::spec::params::{Limit, Params, Sql, format_percent};
+use crate::spec::params::{Limit, Params, Sql};
+use crate::util::numbers::{format_percent, fraction, json_number};
 
 #[derive(Debug)]
 struct Unique {
     keys: Vec<Column>,
     max: Limit,
 }
+
+/// The registry entry of `unique` (see [`super::KINDS`]).
+pub const KIND: KindInfo = KindInfo { name: "unique", keys: &["column", "columns", "max"], parse };
 
 pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn CheckKind>> {
     let node = p.node;

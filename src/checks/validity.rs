@@ -13,10 +13,11 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{Expr, lit, not};
 use serde_json::{Map, Value as Json};
 
-use super::{Judgement, Measured, Verdict, fraction, json_number};
+use super::{Judgement, Measured, Verdict};
 use crate::compile::{Binder, Bound, SampleQuery};
-use crate::spec::params::{Params, format_percent};
+use crate::spec::params::Params;
 use crate::spec::yaml::{Node, Value};
+use crate::util::numbers::{format_percent, fraction, json_number};
 
 /// The share of values that must be valid.
 #[derive(Debug, Clone, Copy)]

@@ -298,7 +298,7 @@ async fn check(args: CheckArgs) -> ExitCode {
         }
     }
     for (path, text) in &files {
-        if let Err(e) = report::write_atomic(path, text.as_bytes()) {
+        if let Err(e) = crate::util::files::write_atomic(path, text.as_bytes()) {
             eprintln!("error: cannot write the report {}: {e}", path.display());
         }
     }
@@ -370,7 +370,7 @@ fn history(args: &HistoryArgs) -> ExitCode {
         OutputFormat::Table => print!("{}", report::history_table(&records)),
     }
     if let Some(path) = &args.html
-        && let Err(e) = report::write_atomic(path, report::history_html(&records).as_bytes())
+        && let Err(e) = crate::util::files::write_atomic(path, report::history_html(&records).as_bytes())
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return ExitCode::from(2);

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions_aggregate::expr_fn::count;
-use datafusion::logical_expr::{Expr, ExprFunctionExt, col, lit};
+use datafusion::logical_expr::{Expr, ExprFunctionExt, lit};
 use datafusion::prelude::SessionContext;
 
 use crate::spec::Column;
@@ -317,14 +317,14 @@ impl<'a> Binder<'a> {
         {
             return Some(self.stand_in(column, t.clone()));
         }
-        let actual = crate::checks::type_name(&dt);
+        let actual = crate::util::types::type_name(&dt);
         self.error(column.span, format!("`{kind}` needs {what}; `{}` is {actual}", column.name), Some(help.into()));
         None
     }
 
     /// A column reference that is safe whatever the column is called.
     pub fn col(column: &Column) -> Expr {
-        col(datafusion::common::Column::new_unqualified(&column.name))
+        crate::util::expr::column(&column.name)
     }
 
     /// Reads the all-null column `column` as a `t` column for this check (a

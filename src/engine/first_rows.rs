@@ -38,7 +38,7 @@ use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, replace_
 use datafusion::prelude::lit;
 use futures::StreamExt;
 
-use crate::engine::ident;
+use crate::util::expr::column as ident;
 
 /// The name of the column telling whether request `i`'s rows offend.
 fn flag(i: usize) -> String {

@@ -32,7 +32,7 @@ use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility, cast, col};
 use datafusion::prelude::SessionContext;
 
-use super::ident;
+use crate::util::expr::column as ident;
 
 /// A range of values is dense enough when it is at most this many times the
 /// row count: two bits a value, so at most 2 bytes of bitmap a row, where a

@@ -32,9 +32,10 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use serde_json::{Map, Value as Json};
 
-use crate::checks::json_number;
 use crate::compile::{DatasetPlan, DuplicateStats, GroupedMetric, MetricValue, SampleQuery, and_opt};
 use crate::spec::Source;
+use crate::util::expr::column as ident;
+use crate::util::numbers::json_number;
 pub use counting::ScanCounts;
 pub use source::SourceError;
 
@@ -676,12 +677,7 @@ fn stats_row(batches: &[RecordBatch]) -> Result<DuplicateStats, DataFusionError>
 /// Column `i` of a one-row batch as a count (0 for null).
 fn count_at(batch: &RecordBatch, i: usize) -> Result<u64, DataFusionError> {
     let v = ScalarValue::try_from_array(batch.column(i), 0)?;
-    Ok(crate::checks::scalar_f64(&v).map_or(0, |f| f as u64))
-}
-
-/// A column reference that is taken literally, whatever its name.
-fn ident(name: &str) -> Expr {
-    col(datafusion::common::Column::new_unqualified(name))
+    Ok(crate::util::numbers::scalar_f64(&v).map_or(0, |f| f as u64))
 }
 
 fn single_row(batches: &[RecordBatch]) -> Result<&RecordBatch, DataFusionError> {

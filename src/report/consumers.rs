@@ -4,8 +4,9 @@
 //! text. Written only when `PROBITY_REPORTS_OUT` names a folder.
 
 use super::tests::fixture;
-use super::{Json, Junit, Prometheus, Report, write_atomic};
+use super::{Json, Junit, Prometheus, Report};
 use crate::outcome::{RunOutcome, Status};
+use crate::util::files::write_atomic;
 
 /// The fixture with names and messages that break naive writers: XML and
 /// Markdown metacharacters, a CDATA end, quotes, backslashes, a line break

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::html::escape;
-use crate::checks::show;
 use crate::history::Record;
+use crate::util::numbers::show;
 
 /// One row per record: time, run, dataset, check, status, value.
 pub fn history_table(records: &[&Record]) -> String {

@@ -683,7 +683,7 @@ mod tests {
 
     use super::*;
     use crate::report::tests::fixture;
-    use crate::report::write_atomic;
+    use crate::util::files::write_atomic;
 
     /// The text between `start` and the next `end` after it.
     fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {

@@ -13,9 +13,6 @@ mod prometheus;
 mod summary;
 mod terminal;
 
-use std::io::Write;
-use std::path::Path;
-
 use crate::outcome::RunOutcome;
 
 pub use history::{history_html, history_table};
@@ -40,28 +37,6 @@ pub fn file_formats(fail_on_warn: bool) -> Vec<(&'static str, Box<dyn Report>)> 
         ("html", Box::new(Html)),
         ("prom", Box::new(Prometheus)),
     ]
-}
-
-/// Writes `contents` to `path` through a temporary file in the same folder
-/// and a rename, creating the folder if needed.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("report");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]
@@ -158,17 +133,5 @@ pub(crate) mod tests {
         assert!(loans[6]["failing_sample"].as_array().is_some_and(|s| !s.is_empty()));
         assert!(loans[0].get("failing_sample").is_none(), "a passing check has no sample");
         insta::assert_snapshot!(text);
-    }
-
-    #[test]
-    fn atomic_write_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("deep/er/report.json");
-        write_atomic(&path, b"{}").unwrap();
-        write_atomic(&path, b"{\"a\": 1}").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"a\": 1}");
-        let names: Vec<_> =
-            std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names.len(), 1, "{names:?}");
     }
 }

@@ -14,7 +14,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::checks::{self, CheckKind};
 use diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
 use params::{Params, Sql};
 use yaml::{Node, Span, Value};
@@ -26,16 +25,34 @@ pub const COMMON_KEYS: [&str; 4] = ["name", "severity", "where", "description"];
 
 const TOP_KEYS: [&str; 6] = ["version", "dataset", "reference", "datasets", "defaults", "checks"];
 
-/// One expectation file.
+/// A check kind as the loader knows it: its YAML name, the keys it accepts
+/// besides the common ones, and the parser of its parameters into a `K`
+/// (`None` after reporting problems; the parser may take the common
+/// `where`, see `condition`). The layer that defines kinds hands the loader
+/// their list ([`load`]), so that this layer knows no kind.
+pub struct KindEntry<K> {
+    pub name: &'static str,
+    /// The keys it accepts besides `name`, `severity`, `where`, `description`.
+    pub keys: &'static [&'static str],
+    /// Reads the kind's parameters.
+    pub parse: fn(&mut Params<'_>, &mut Option<Sql>) -> Option<K>,
+}
+
+/// The names of `kinds`, in their order (for help lines).
+pub fn kind_names<K>(kinds: &[KindEntry<K>]) -> Vec<&'static str> {
+    kinds.iter().map(|k| k.name).collect()
+}
+
+/// One expectation file, its checks parsed into `K`s.
 #[derive(Debug)]
-pub struct Suite {
+pub struct Suite<K> {
     pub file: Arc<SourceFile>,
     pub dataset: DatasetDecl,
     /// The baseline for drift checks; parsed and registered, used by drift.
     pub reference: Option<Source>,
     /// Further datasets the checks refer to (e.g. the target of `references`).
     pub datasets: Vec<DatasetDecl>,
-    pub checks: Vec<Check>,
+    pub checks: Vec<Check<K>>,
 }
 
 /// A named dataset and where its data is.
@@ -211,8 +228,8 @@ impl Severity {
 
 /// One check as declared, with the parts every kind shares.
 #[derive(Debug)]
-pub struct Check {
-    pub kind: Box<dyn CheckKind>,
+pub struct Check<K> {
+    pub kind: K,
     pub name: Option<String>,
     pub severity: Severity,
     /// Row filter: the check looks only at rows where this holds.
@@ -248,7 +265,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 /// Reads and validates the given suite files, collecting every problem.
 /// Suites come back with their valid checks even when others have problems,
 /// so that later steps can report theirs in the same pass.
-pub fn load(paths: &[PathBuf]) -> (Vec<Suite>, Diagnostics) {
+pub fn load<K>(paths: &[PathBuf], kinds: &[KindEntry<K>]) -> (Vec<Suite<K>>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut suites = Vec::new();
     for path in paths {
@@ -261,7 +278,7 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Suite>, Diagnostics) {
             }
         };
         let file = Arc::new(SourceFile { path: path.clone(), text });
-        if let Some(suite) = parse_suite(&file, &mut diags) {
+        if let Some(suite) = parse_suite(&file, kinds, &mut diags) {
             suites.push(suite);
         }
     }
@@ -270,7 +287,7 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Suite>, Diagnostics) {
 }
 
 /// Validates one file's text into a suite.
-pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Suite> {
+pub fn parse_suite<K>(file: &Arc<SourceFile>, kinds: &[KindEntry<K>], diags: &mut Diagnostics) -> Option<Suite<K>> {
     let root = match yaml::parse(&file.text) {
         Ok(root) => root,
         Err(e) => {
@@ -331,7 +348,7 @@ pub fn parse_suite(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Su
         );
     }
     let checks = if let Some(node) = checks_node {
-        parse_checks(file, node, default_severity, diags)
+        parse_checks(file, node, kinds, default_severity, diags)
     } else {
         diags.push(
             Diagnostic::new(file, Some(root.span), "missing `checks`")
@@ -693,7 +710,13 @@ fn parse_severity(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) 
     }
 }
 
-fn parse_checks(file: &Arc<SourceFile>, node: &Node, default: Severity, diags: &mut Diagnostics) -> Vec<Check> {
+fn parse_checks<K>(
+    file: &Arc<SourceFile>,
+    node: &Node,
+    kinds: &[KindEntry<K>],
+    default: Severity,
+    diags: &mut Diagnostics,
+) -> Vec<Check<K>> {
     let Value::Seq(items) = &node.value else {
         diags.push(
             Diagnostic::new(file, Some(node.span), format!("`checks` must be a list, found {}", node.describe()))
@@ -701,12 +724,18 @@ fn parse_checks(file: &Arc<SourceFile>, node: &Node, default: Severity, diags: &
         );
         return Vec::new();
     };
-    items.iter().filter_map(|item| parse_check(file, item, default, diags)).collect()
+    items.iter().filter_map(|item| parse_check(file, item, kinds, default, diags)).collect()
 }
 
 /// One entry of `checks:`: `- kind: params`, with the shared keys either
 /// inside the params map or beside the kind key.
-fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &mut Diagnostics) -> Option<Check> {
+fn parse_check<K>(
+    file: &Arc<SourceFile>,
+    item: &Node,
+    kinds: &[KindEntry<K>],
+    default: Severity,
+    diags: &mut Diagnostics,
+) -> Option<Check<K>> {
     let Value::Map(entries) = &item.value else {
         diags.push(
             Diagnostic::new(
@@ -714,14 +743,14 @@ fn parse_check(file: &Arc<SourceFile>, item: &Node, default: Severity, diags: &m
                 Some(item.span),
                 format!("a check is a mapping like `not_null: loan_id`, found {}", item.describe()),
             )
-            .with_help(Some(format!("check kinds: {}", checks::kind_names().join(", ")))),
+            .with_help(Some(format!("check kinds: {}", kind_names(kinds).join(", ")))),
         );
         return None;
     };
     let (kind_key, params_node) = entries.first()?;
     let kind_name = kind_key.as_str().unwrap_or("?");
-    let Some(kind) = checks::lookup(kind_name) else {
-        let help = did_you_mean(kind_name, &checks::kind_names());
+    let Some(kind) = kinds.iter().find(|k| k.name == kind_name) else {
+        let help = did_you_mean(kind_name, &kind_names(kinds));
         diags.push(
             Diagnostic::new(file, Some(kind_key.span), format!("unknown check kind `{kind_name}`"))
                 .with_help(Some(help)),
@@ -790,7 +819,7 @@ impl CommonKeys {
     }
 }
 
-fn check_names_unique(suites: &[Suite], diags: &mut Diagnostics) {
+fn check_names_unique<K>(suites: &[Suite<K>], diags: &mut Diagnostics) {
     let mut seen = std::collections::HashSet::new();
     for suite in suites {
         for check in &suite.checks {
@@ -817,10 +846,10 @@ pub fn is_identifier(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> (Option<Suite>, Diagnostics) {
+    fn parse(text: &str) -> (Option<crate::checks::Suite>, Diagnostics) {
         let file = Arc::new(SourceFile { path: "s.yaml".into(), text: text.into() });
         let mut diags = Diagnostics::default();
-        let suite = parse_suite(&file, &mut diags);
+        let suite = parse_suite(&file, crate::checks::KINDS, &mut diags);
         (suite, diags)
     }
 

@@ -42,16 +42,9 @@ impl Limit {
     pub fn to_json(self) -> serde_json::Value {
         match self {
             Limit::Count(n) => serde_json::json!(n),
-            Limit::Fraction(f) => serde_json::json!(format_percent(f)),
+            Limit::Fraction(f) => serde_json::json!(crate::util::numbers::format_percent(f)),
         }
     }
-}
-
-/// `0.995` -> `"99.5%"`, without float noise.
-pub fn format_percent(fraction: f64) -> String {
-    let pct = fraction * 100.0;
-    let rounded = (pct * 1e6).round() / 1e6;
-    format!("{rounded}%")
 }
 
 /// The map (or shorthand scalar/list) of one check's parameters.
@@ -316,7 +309,7 @@ mod tests {
         assert_eq!(parse_duration("1d"), Some(86_400.0));
         assert_eq!(parse_duration("36h"), Some(129_600.0));
         assert_eq!(parse_duration("1y"), None);
-        assert_eq!(format_percent(0.995), "99.5%");
+        assert_eq!(crate::util::numbers::format_percent(0.995), "99.5%");
     }
 
     #[test]

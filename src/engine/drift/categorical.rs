@@ -22,7 +22,7 @@ use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility};
 
 use super::{list_of, one_list};
-use crate::engine::ident;
+use crate::util::expr::column as ident;
 
 /// Longest value held whole in an Arrow string view.
 const INLINE: usize = 12;

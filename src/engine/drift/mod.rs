@@ -28,8 +28,9 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::functions_aggregate::expr_fn::{count, max, min};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, lit};
 
-use super::{Engine, ident, single_row};
+use super::{Engine, single_row};
 use crate::compile::{DatasetPlan, GroupedMetric, MetricValue};
+use crate::util::expr::column as ident;
 use numeric::{Grid, SideCounts};
 
 /// The rows one pass reads: a dataset, restricted by a drift check's `where`.

@@ -30,8 +30,8 @@ use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Expr
 
 use super::{list_of, one_list};
 use crate::compile::{Distribution, GRID_BINS};
-use crate::engine::ident;
 use crate::engine::radix::radix_sort;
+use crate::util::expr::column as ident;
 
 /// `(min, max)` of a column's finite values on both sides of a drift test;
 /// `(0, 0)` when there are none (nothing is then binned).

@@ -154,7 +154,7 @@ fn quantile(e: &Expr) -> Option<(&Expr, f64)> {
     let (value, q) = match (func.name(), params.args.as_slice()) {
         ("approx_median", [value]) => (value, 0.5),
         ("approx_percentile_cont", [value, Expr::Literal(q, _)]) => {
-            let q = crate::checks::scalar_f64(q)?;
+            let q = crate::util::numbers::scalar_f64(q)?;
             (value, if descending { 1.0 - q } else { q })
         }
         _ => return None,
@@ -173,7 +173,7 @@ fn exact_quantile<'a>(e: &'a Expr, schema: &DFSchema) -> Option<(&'a Expr, f64)>
         return None;
     }
     let [value, Expr::Literal(q, _)] = params.args.as_slice() else { return None };
-    let q = crate::checks::scalar_f64(q).filter(|q| *q > 0.0 && *q < 1.0)?;
+    let q = crate::util::numbers::scalar_f64(q).filter(|q| *q > 0.0 && *q < 1.0)?;
     let sorted_by_value = params.order_by.first().is_none_or(|s| s.expr == *value);
     if !sorted_by_value || value.get_type(schema).ok()? != DataType::Float64 {
         return None;

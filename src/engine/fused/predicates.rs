@@ -48,8 +48,8 @@ use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Expr
 use datafusion::physical_expr::PhysicalExpr;
 
 use crate::engine::drift::categorical::{CategoryAccumulator, ViewCounts};
-use crate::engine::ident;
 use crate::engine::sample::SampleAccumulator;
+use crate::util::expr::column as ident;
 
 /// Distinct strings a partition counts before it evaluates row by row.
 pub const MAX_STRINGS: usize = 10_000;
