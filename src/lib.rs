@@ -8,11 +8,11 @@
 //!                                                                                       Prometheus; history)
 //! ```
 //!
-//! [`run::run`] sequences the steps; [`cli`] is the only code that prints or
-//! decides exit codes. See ARCHITECTURE.md for the invariants.
+//! [`run::run`] sequences the steps. The library never prints and decides no
+//! exit code: the `probity` command (`src/main.rs`, `src/cli/`, feature
+//! `cli`) does. See ARCHITECTURE.md for the layers and the invariants.
 
 pub mod checks;
-pub mod cli;
 pub mod compile;
 pub mod engine;
 pub mod error;

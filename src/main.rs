@@ -1,5 +1,9 @@
-//! The `probity` binary: all of it lives in `probity::cli`.
+//! The `probity` command: arguments, output, exit codes. Everything it runs
+//! is the `probity` library's; this binary (`src/cli/`) is the only code that
+//! prints or decides an exit code.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    probity::cli::main()
+    cli::main()
 }

@@ -12,11 +12,11 @@ use std::process::ExitCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::engine::EngineOptions;
-use crate::error::Error;
-use crate::outcome::{RunOutcome, Status};
-use crate::report::{self, Report};
-use crate::run::{self, RunRequest};
+use probity::engine::EngineOptions;
+use probity::error::Error;
+use probity::outcome::{RunOutcome, Status};
+use probity::report::{self, Report};
+use probity::run::{self, RunRequest};
 
 #[derive(Parser, Debug)]
 #[command(name = "probity", version, about = "Test data before anyone trusts it.", max_term_width = 100)]
@@ -128,7 +128,7 @@ enum FailOn {
 
 fn parse_data(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((name, path)) if crate::spec::is_identifier(name) && !path.is_empty() => {
+        Some((name, path)) if probity::spec::is_identifier(name) && !path.is_empty() => {
             Ok((name.to_string(), path.to_string()))
         }
         _ => Err("expected NAME=PATH, e.g. --data loans=datasets/dirty/loans.parquet".into()),
@@ -273,7 +273,7 @@ async fn check(args: CheckArgs) -> ExitCode {
     // The checks decide the exit code; a report that cannot be written is
     // said loudly on stderr but does not hide their verdict.
     let fail_on_warn = args.fail_on == FailOn::Warn;
-    let run_id = crate::history::new_run_id(outcome.started_at);
+    let run_id = probity::history::new_run_id(outcome.started_at);
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     if let Some(path) = &args.json {
         files.push((path.clone(), json.clone()));
@@ -298,7 +298,7 @@ async fn check(args: CheckArgs) -> ExitCode {
         }
     }
     for (path, text) in &files {
-        if let Err(e) = crate::util::files::write_atomic(path, text.as_bytes()) {
+        if let Err(e) = probity::util::files::write_atomic(path, text.as_bytes()) {
             eprintln!("error: cannot write the report {}: {e}", path.display());
         }
     }
@@ -308,7 +308,7 @@ async fn check(args: CheckArgs) -> ExitCode {
         eprintln!("error: cannot append to GITHUB_STEP_SUMMARY ({}): {e}", Path::new(&summary).display());
     }
     if let Some(dir) = &args.history
-        && let Err(e) = crate::history::append(dir, &outcome, &run_id)
+        && let Err(e) = probity::history::append(dir, &outcome, &run_id)
     {
         eprintln!("error: cannot append to the history in {}: {e}", dir.display());
     }
@@ -330,11 +330,11 @@ fn history(args: &HistoryArgs) -> ExitCode {
         eprintln!("  = help: `probity check SUITES --history DIR` creates it and appends each run");
         return ExitCode::from(2);
     }
-    let h = crate::history::History::read(&args.dir);
+    let h = probity::history::History::read(&args.dir);
     for warning in &h.warnings {
         eprintln!("warning: {warning}");
     }
-    let mut records: Vec<&crate::history::Record> = h
+    let mut records: Vec<&probity::history::Record> = h
         .records
         .iter()
         .filter(|r| args.check.as_ref().is_none_or(|c| &r.check == c))
@@ -355,7 +355,7 @@ fn history(args: &HistoryArgs) -> ExitCode {
         };
         eprintln!("error: no records in {} match", args.dir.display());
         if let Some(check) = &args.check {
-            eprintln!("  = help: {}", crate::spec::diagnostic::did_you_mean(check, &known));
+            eprintln!("  = help: {}", probity::spec::diagnostic::did_you_mean(check, &known));
         }
         return ExitCode::from(2);
     }
@@ -370,7 +370,7 @@ fn history(args: &HistoryArgs) -> ExitCode {
         OutputFormat::Table => print!("{}", report::history_table(&records)),
     }
     if let Some(path) = &args.html
-        && let Err(e) = crate::util::files::write_atomic(path, report::history_html(&records).as_bytes())
+        && let Err(e) = probity::util::files::write_atomic(path, report::history_html(&records).as_bytes())
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return ExitCode::from(2);
