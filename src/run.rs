@@ -9,14 +9,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::Schema;
-use datafusion::common::DFSchema;
 use datafusion::error::DataFusionError;
 use rayon::prelude::*;
 
 use crate::checks::{Check, Suite};
 use crate::checks::{Judgement, Measured, Verdict};
-use crate::compile::{Binder, Bound, DatasetPlan, MetricId, MetricValue, reference_name};
-use crate::engine::{Engine, EngineOptions};
+use crate::compile::{self, Bound, Catalog, DatasetPlan, MetricId, MetricValue, reference_name};
+use crate::engine::{Engine, EngineOptions, QueryProblem};
 use crate::error::Error;
 use crate::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
 use crate::spec::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -99,39 +98,15 @@ pub async fn prepare(request: &RunRequest) -> Result<Prepared, Error> {
     for suite in &suites {
         let dataset = suite.dataset.name.as_str();
         // A dataset that cannot be opened is reported above; its checks cannot bind.
-        let Some(schema) = schemas.get(dataset).cloned() else {
+        if !schemas.contains_key(dataset) {
             bound.push(Vec::new());
             ids.push(Vec::new());
             continue;
-        };
-        let df_schema = DFSchema::try_from(schema.as_ref().clone()).map_err(|e| Error::usage(e.to_string(), None))?;
-        let plan = plans.entry(dataset.to_string()).or_insert_with(|| DatasetPlan::new(dataset));
-        let mut suite_bound = Vec::new();
-        let mut suite_ids = Vec::new();
-        for check in &suite.checks {
-            let reference = suite.reference.as_ref().and_then(|_| {
-                let (name, schema) = schemas.get_key_value(&reference_name(dataset))?;
-                Some((name.as_str(), schema.as_ref()))
-            });
-            let mut b = Binder::new(
-                dataset,
-                &schema,
-                &df_schema,
-                engine.context(),
-                &schemas,
-                &suite.file,
-                &mut diags,
-                plan,
-                check.span,
-            )
-            .with_reference(reference);
-            if b.set_scope(check.filter.as_ref())
-                && let Some(bd) = check.kind.bind(&mut b)
-            {
-                suite_bound.push(bd);
-            }
-            suite_ids.push(check_id(dataset, check, &mut used_ids));
         }
+        let plan = plans.entry(dataset.to_string()).or_insert_with(|| DatasetPlan::new(dataset));
+        let catalog = Catalog { schemas: &schemas, ctx: engine.context() };
+        let suite_bound = compile::bind_suite(suite, &catalog, plan, &mut diags).unwrap_or_default();
+        let suite_ids = suite.checks.iter().map(|check| check_id(dataset, check, &mut used_ids)).collect();
         bound.push(suite_bound);
         ids.push(suite_ids);
     }
@@ -417,24 +392,13 @@ impl Prepared {
     /// A failed query, naming the dataset and where its data is (or, when it
     /// ran out of memory, the memory pool's own account, whole).
     fn query_error(&self, dataset: &str, e: &DataFusionError) -> Error {
-        if let DataFusionError::ResourcesExhausted(detail) = e.find_root() {
-            let message = detail.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
-            return Error::Memory { dataset: dataset.to_string(), message };
-        }
-        let text = e.to_string();
-        let mut message = text.lines().next().unwrap_or(&text);
-        for prefix in
-            ["Arrow error: ", "Parquet argument error: ", "Parquet error: ", "External error: ", "Execution error: "]
-        {
-            while let Some(rest) = message.strip_prefix(prefix) {
-                message = rest;
-            }
-        }
-        let path = self.paths.get(dataset).map_or("?", String::as_str).to_string();
         let dataset = dataset.to_string();
-        match self.engine.csv_read_error(&dataset, &text) {
-            Some(e) => Error::Query { dataset, path, message: e.message, help: e.help },
-            None => Error::Query { dataset, path, message: message.to_string(), help: None },
+        match self.engine.query_problem(&dataset, e) {
+            QueryProblem::Memory(message) => Error::Memory { dataset, message },
+            QueryProblem::Read { message, help } => {
+                let path = self.paths.get(&dataset).map_or("?", String::as_str).to_string();
+                Error::Query { dataset, path, message, help }
+            }
         }
     }
 }

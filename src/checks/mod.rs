@@ -45,6 +45,12 @@ pub trait CheckKind: fmt::Debug + Send + Sync {
     fn judge(&self, m: &Measured<'_>) -> Judgement;
 }
 
+impl crate::compile::Bind for Box<dyn CheckKind> {
+    fn bind(&self, b: &mut Binder<'_>) -> Option<Bound> {
+        CheckKind::bind(self.as_ref(), b)
+    }
+}
+
 /// A registry entry: the YAML name, the keys and the parameter parser
 /// (declared in the kind's file, listed in [`KINDS`]).
 pub type KindInfo = crate::spec::KindEntry<Box<dyn CheckKind>>;

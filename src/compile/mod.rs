@@ -20,10 +20,10 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, lit};
 use datafusion::prelude::SessionContext;
 
-use crate::spec::Column;
 use crate::spec::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean, nearest};
 use crate::spec::params::Sql;
 use crate::spec::yaml::Span;
+use crate::spec::{Check, Column, Suite};
 
 /// A handle on a requested metric, returned to the check that asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -568,4 +568,73 @@ pub fn is_string(t: &DataType) -> bool {
         DataType::Dictionary(_, v) => is_string(v),
         _ => false,
     }
+}
+
+/// What binding needs of a check's kind: its metric requests, made on a
+/// [`Binder`] (`None` after reporting why it cannot run). The check kinds'
+/// layer implements it; this layer knows no kind.
+pub trait Bind {
+    fn bind(&self, b: &mut Binder<'_>) -> Option<Bound>;
+}
+
+/// The datasets a run has opened, for binding suites against them.
+pub struct Catalog<'a> {
+    /// Every opened dataset's schema (references included), by name.
+    pub schemas: &'a BTreeMap<String, Arc<Schema>>,
+    /// The session whose SQL parser and functions `where` and `condition` use.
+    pub ctx: &'a SessionContext,
+}
+
+/// Binds each check of `suite` against its dataset, adding their metric
+/// requests to `plan` (the dataset's, shared by every suite on it). Returns
+/// the bound checks in suite order, leaving out those that cannot run;
+/// their problems are in `diags`. `None` when the dataset is not open
+/// (reported when opening it).
+pub fn bind_suite<K: Bind>(
+    suite: &Suite<K>,
+    catalog: &Catalog<'_>,
+    plan: &mut DatasetPlan,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Bound>> {
+    let dataset = suite.dataset.name.as_str();
+    let schema = catalog.schemas.get(dataset)?;
+    let df_schema = match DFSchema::try_from(schema.as_ref().clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                &suite.file,
+                Some(suite.dataset.name_span),
+                format!("dataset `{dataset}`: {e}"),
+            ));
+            return None;
+        }
+    };
+    let reference = suite.reference.as_ref().and_then(|_| {
+        let (name, schema) = catalog.schemas.get_key_value(&reference_name(dataset))?;
+        Some((name.as_str(), schema.as_ref()))
+    });
+    let mut bound = Vec::new();
+    for check in &suite.checks {
+        if let Some(b) = bind_check(check, dataset, schema, &df_schema, catalog, &suite.file, reference, plan, diags) {
+            bound.push(b);
+        }
+    }
+    Some(bound)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bind_check<K: Bind>(
+    check: &Check<K>,
+    dataset: &str,
+    schema: &Schema,
+    df_schema: &DFSchema,
+    catalog: &Catalog<'_>,
+    file: &Arc<SourceFile>,
+    reference: Option<(&str, &Schema)>,
+    plan: &mut DatasetPlan,
+    diags: &mut Diagnostics,
+) -> Option<Bound> {
+    let mut b = Binder::new(dataset, schema, df_schema, catalog.ctx, catalog.schemas, file, diags, plan, check.span)
+        .with_reference(reference);
+    if b.set_scope(check.filter.as_ref()) { check.kind.bind(&mut b) } else { None }
 }

@@ -58,6 +58,16 @@ pub struct EngineOptions {
     pub sample_size: usize,
 }
 
+/// Why a query failed, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryProblem {
+    /// The memory limit was reached where nothing could spill.
+    Memory(String),
+    /// Reading or computing failed: the cause without the engine's layers of
+    /// prefixes, and for CSV files the line and a fix where known.
+    Read { message: String, help: Option<String> },
+}
+
 pub struct Engine {
     ctx: SessionContext,
     scans: ScanCounts,
@@ -130,8 +140,30 @@ impl Engine {
 
     /// A query's read error on a CSV dataset, explained from its files (the
     /// line and the cause); `None` for other datasets.
-    pub fn csv_read_error(&self, dataset: &str, message: &str) -> Option<SourceError> {
+    fn csv_read_error(&self, dataset: &str, message: &str) -> Option<SourceError> {
         self.csv.lock().expect("csv lock").get(dataset).map(|csv| csv.read_error(message))
+    }
+
+    /// What a failed query of `dataset` means for the user ([`QueryProblem`]).
+    pub fn query_problem(&self, dataset: &str, e: &DataFusionError) -> QueryProblem {
+        if let DataFusionError::ResourcesExhausted(detail) = e.find_root() {
+            return QueryProblem::Memory(
+                detail.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "),
+            );
+        }
+        let text = e.to_string();
+        if let Some(csv) = self.csv_read_error(dataset, &text) {
+            return QueryProblem::Read { message: csv.message, help: csv.help };
+        }
+        let mut message = text.lines().next().unwrap_or(&text);
+        for prefix in
+            ["Arrow error: ", "Parquet argument error: ", "Parquet error: ", "External error: ", "Execution error: "]
+        {
+            while let Some(rest) = message.strip_prefix(prefix) {
+                message = rest;
+            }
+        }
+        QueryProblem::Read { message: message.to_string(), help: None }
     }
 
     /// The fused aggregate of every scalar metric of a dataset, and how to
