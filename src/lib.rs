@@ -3,8 +3,8 @@
 //! ```text
 //! YAML files ─▶ spec ─────▶ compile ──────────────▶ engine ─────────▶ checks::judge ─▶ report
 //!              (Suite,      (one fused aggregate    (DataFusion:     (metrics ->       (terminal,
-//!               spans)       per dataset + grouped   the only async   verdicts, pure)   JSON, JUnit,
-//!                            queries where needed)   code)                              Markdown, HTML,
+//!               spans)       per dataset + grouped   the only code    verdicts, pure)   JSON, JUnit,
+//!                            queries where needed)   that queries)                      Markdown, HTML,
 //!                                                                                       Prometheus; history)
 //! ```
 //!

@@ -5,7 +5,7 @@
 //! Failing values of the failed value checks of a dataset that the fused scan
 //! did not keep are one aggregate query, `SELECT probity_sample(scope AND
 //! offending, column), ... FROM dataset`: one bounded pass, however many
-//! checks failed and however many rows offend (design.md, invariant 10).
+//! checks failed and however many rows offend (docs/design.md, invariant 10).
 //! The fused scan keeps its samples in the same accumulator
 //! ([`SampleAccumulator`]). Failing rows are found otherwise
 //! ([`crate::engine`]'s `first_rows`). The condition is an argument
