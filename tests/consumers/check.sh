@@ -19,7 +19,7 @@ venv="${PROBITY_VENV:-$HOME/.cache/probity-venv}"
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-PROBITY_REPORTS_OUT="$out" cargo test --quiet --locked --lib report::consumers::write_for_consumers -- --exact
+PROBITY_REPORTS_OUT="$out" cargo test --quiet --locked --lib report::consumers::write_for_consumers -- --exact --ignored
 
 xsd="$(cargo metadata --format-version 1 --locked 2>/dev/null | "$venv/bin/python" -c '
 import json, os, sys

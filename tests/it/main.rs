@@ -8,6 +8,7 @@ mod examples;
 mod fusion;
 mod golden;
 mod history;
+mod kinds;
 mod layers;
 mod names;
 mod reports;
