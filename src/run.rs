@@ -172,9 +172,9 @@ fn check_id(dataset: &str, check: &Check, used: &mut HashMap<String, usize>) -> 
     let base = check.name.clone().unwrap_or_else(|| {
         let cols = check.kind.columns();
         if cols.is_empty() {
-            format!("{dataset}.{}", check.kind.kind())
+            format!("{dataset}.{}", check.kind_name)
         } else {
-            format!("{dataset}.{}.{}", check.kind.kind(), cols.join("+"))
+            format!("{dataset}.{}.{}", check.kind_name, cols.join("+"))
         }
     });
     let n = used.entry(base.clone()).or_insert(0);
@@ -373,7 +373,7 @@ fn outcome(id: String, check: &Check, j: Judgement, status: Status) -> CheckOutc
     };
     CheckOutcome {
         id,
-        kind: check.kind.kind().to_string(),
+        kind: check.kind_name.to_string(),
         column,
         columns,
         severity: check.severity.as_str(),

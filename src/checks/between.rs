@@ -60,10 +60,6 @@ fn bound_text(node: Option<&Node>) -> String {
 }
 
 impl CheckKind for Between {
-    fn kind(&self) -> &'static str {
-        "between"
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

@@ -44,10 +44,6 @@ pub fn parse(p: &mut Params<'_>, filter: &mut Option<Sql>) -> Option<Box<dyn Che
 }
 
 impl CheckKind for Condition {
-    fn kind(&self) -> &'static str {
-        "condition"
-    }
-
     fn columns(&self) -> Vec<String> {
         Vec::new()
     }

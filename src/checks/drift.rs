@@ -198,10 +198,6 @@ enum Summary {
 }
 
 impl CheckKind for Drift {
-    fn kind(&self) -> &'static str {
-        "drift"
-    }
-
     fn columns(&self) -> Vec<String> {
         match &self.columns {
             Columns::Listed(cols) => cols.iter().map(|c| c.name.clone()).collect(),

@@ -273,10 +273,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for Fairness {
-    fn kind(&self) -> &'static str {
-        "fairness"
-    }
-
     fn columns(&self) -> Vec<String> {
         self.groups.iter().map(|c| c.name.clone()).collect()
     }

@@ -53,10 +53,6 @@ pub fn to_instant(v: &ScalarValue) -> Option<DateTime<Utc>> {
 }
 
 impl CheckKind for Freshness {
-    fn kind(&self) -> &'static str {
-        "freshness"
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

@@ -50,10 +50,6 @@ fn parse(p: &mut Params<'_>, negated: bool) -> Option<Box<dyn CheckKind>> {
 }
 
 impl CheckKind for InSet {
-    fn kind(&self) -> &'static str {
-        if self.negated { "not_in_set" } else { "in_set" }
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

@@ -35,10 +35,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for Missing {
-    fn kind(&self) -> &'static str {
-        "missing"
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

@@ -34,8 +34,6 @@ use crate::compile::{Binder, Bound, DuplicateStats, MetricValue};
 
 /// What every check kind implements.
 pub trait CheckKind: fmt::Debug + Send + Sync {
-    /// The kind's name as written in YAML.
-    fn kind(&self) -> &'static str;
     /// The columns of its dataset the check is about (for ids and reports).
     fn columns(&self) -> Vec<String>;
     /// Resolves names against the data and requests metrics. Problems are

@@ -26,10 +26,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for NotNull {
-    fn kind(&self) -> &'static str {
-        "not_null"
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

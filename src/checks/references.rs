@@ -44,10 +44,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for References {
-    fn kind(&self) -> &'static str {
-        "references"
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

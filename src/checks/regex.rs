@@ -41,10 +41,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for Regex {
-    fn kind(&self) -> &'static str {
-        "regex"
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

@@ -40,10 +40,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for RowCount {
-    fn kind(&self) -> &'static str {
-        "row_count"
-    }
-
     fn columns(&self) -> Vec<String> {
         Vec::new()
     }

@@ -126,10 +126,6 @@ fn matches_type(expected: &str, t: &DataType) -> bool {
 }
 
 impl CheckKind for SchemaCheck {
-    fn kind(&self) -> &'static str {
-        "schema"
-    }
-
     fn columns(&self) -> Vec<String> {
         Vec::new()
     }

@@ -157,10 +157,6 @@ pub(super) fn metric_value(m: &Measured<'_>, i: usize) -> Option<f64> {
 }
 
 impl CheckKind for Stat {
-    fn kind(&self) -> &'static str {
-        "stat"
-    }
-
     fn columns(&self) -> Vec<String> {
         vec![self.column.name.clone()]
     }

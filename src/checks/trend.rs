@@ -114,10 +114,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for Trend {
-    fn kind(&self) -> &'static str {
-        "trend"
-    }
-
     fn columns(&self) -> Vec<String> {
         self.column.iter().map(|c| c.name.clone()).collect()
     }

@@ -46,10 +46,6 @@ pub fn parse(p: &mut Params<'_>, _filter: &mut Option<Sql>) -> Option<Box<dyn Ch
 }
 
 impl CheckKind for Unique {
-    fn kind(&self) -> &'static str {
-        "unique"
-    }
-
     fn columns(&self) -> Vec<String> {
         self.keys.iter().map(|c| c.name.clone()).collect()
     }

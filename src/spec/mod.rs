@@ -230,6 +230,8 @@ impl Severity {
 #[derive(Debug)]
 pub struct Check<K> {
     pub kind: K,
+    /// The kind's name as written in YAML (its registry entry's).
+    pub kind_name: &'static str,
     pub name: Option<String>,
     pub severity: Severity,
     /// Row filter: the check looks only at rows where this holds.
@@ -782,6 +784,7 @@ fn parse_check<K>(
     }
     Some(Check {
         kind: parsed?,
+        kind_name: kind.name,
         name: common.name,
         severity: common.severity.unwrap_or(default),
         filter: common.filter,
