@@ -15,6 +15,7 @@ mod key_sort;
 mod radix;
 mod sample;
 mod source;
+mod storage;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -31,7 +31,9 @@ use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, lit, when};
 use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::prelude::SessionContext;
 use futures::{StreamExt, TryStreamExt};
+use url::Url;
 
+use crate::engine::storage;
 use crate::spec::{Compression, CsvOptions, Format, Source};
 
 /// A source that cannot be read, naming the path and the cause.
@@ -97,13 +99,25 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
     let path = source.path.as_str();
     let local = Path::new(path);
     let glob = is_glob(path);
-    if !glob && !local.exists() {
+    let remote = if storage::is_remote(path) {
+        Some(storage::register(ctx, source).map_err(|m| SourceError::new(source, m))?)
+    } else {
+        None
+    };
+    if remote.is_none() && !glob && !local.exists() {
         return Err(SourceError::new(source, "no such file or folder")
             .help("check the path; relative paths are read from the folder probity runs in"));
     }
     // A file, or the first file of a folder, names the format and compression.
-    let sample = if local.is_dir() { first_file(local, 0) } else { Some(local.to_path_buf()) };
-    let sample_name = sample.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let folder = match &remote {
+        None => local.is_dir(),
+        Some(_) => !glob && Format::from_path(Compression::strip(path)).is_none(),
+    };
+    let sample_name = match &remote {
+        _ if !folder => path.to_string(),
+        None => first_file(local, 0).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
+        Some((url, store)) => first_remote_file(source, url, store.as_ref()).await?.unwrap_or_default(),
+    };
     let format = source.format.or_else(|| Format::from_path(&sample_name)).ok_or_else(|| {
         SourceError::new(source, "cannot tell the file format")
             .help("name files *.parquet, *.csv, *.arrow or *.jsonl, or add `format: parquet` (csv, json, arrow)")
@@ -143,7 +157,7 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
         Format::Arrow => Arc::new(ArrowFormat),
     };
     let mut url_text = path.to_string();
-    if local.is_dir() && !url_text.ends_with('/') {
+    if folder && !url_text.ends_with('/') {
         url_text.push('/');
     }
     let url = ListingTableUrl::parse(&url_text).map_err(|e| SourceError::new(source, e.to_string()))?;
@@ -152,10 +166,10 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
     let mut files: Vec<ObjectMeta> = url
         .list_all_files(&state, store.as_ref(), &extension)
         .await
-        .map_err(|e| SourceError::new(source, e.to_string()))?
+        .map_err(|e| store_error(source, &e.to_string()))?
         .try_collect()
         .await
-        .map_err(|e| SourceError::new(source, e.to_string()))?;
+        .map_err(|e| store_error(source, &e.to_string()))?;
     if files.is_empty() {
         return Err(SourceError::new(source, format!("no {extension} files match")).help("check the path or glob"));
     }
@@ -184,6 +198,62 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
     })?;
     let table = ListingTable::try_new(config).map_err(|e| SourceError::new(source, clean(&e.to_string())))?;
     Ok(Opened { table: Arc::new(table), notes: Vec::new(), csv: None })
+}
+
+/// The first data file (in key order) under the prefix an `s3://` folder
+/// URL names, skipping hidden (`.x`, `_x`) keys as a local folder's listing does.
+async fn first_remote_file(source: &Source, url: &Url, store: &dyn ObjectStore) -> Result<Option<String>, SourceError> {
+    let prefix = object_store::path::Path::from(url.path().trim_matches('/'));
+    let listed: Vec<ObjectMeta> =
+        store.list(Some(&prefix)).try_collect().await.map_err(|e| store_error(source, &e.to_string()))?;
+    let name_of = |m: &ObjectMeta| m.location.as_ref().to_string();
+    let visible = |m: &&ObjectMeta| {
+        let rest = name_of(m);
+        let rest = rest.strip_prefix(prefix.as_ref()).unwrap_or(&rest);
+        rest.split('/').filter(|s| !s.is_empty()).all(|s| !s.starts_with(['.', '_']))
+            && Format::from_path(Compression::strip(&name_of(m))).is_some()
+    };
+    Ok(listed.iter().filter(visible).map(name_of).min())
+}
+
+/// An object store's error for `source`: the cause in a few words and the
+/// help it calls for (the URL is in the error's own line; never a
+/// credential).
+fn store_error(source: &Source, message: &str) -> SourceError {
+    let lower = message.to_ascii_lowercase();
+    let bucket = source.path.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("?");
+    let timeout = storage::timeout_of(&source.storage);
+    let (cause, help) = if lower.contains("nosuchbucket") || (lower.contains("list") && lower.contains("404 not found"))
+    {
+        (
+            format!("bucket `{bucket}` does not exist (the store answered 404 Not Found)"),
+            "check the URL, and `storage.endpoint` or AWS_ENDPOINT_URL for S3-compatible servers".to_string(),
+        )
+    } else if lower.contains("403")
+        || lower.contains("forbidden")
+        || lower.contains("accessdenied")
+        || lower.contains("invalidaccesskeyid")
+        || lower.contains("signaturedoesnotmatch")
+    {
+        (
+            "the store refused the credentials (403 Forbidden)".to_string(),
+            "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in the environment".to_string(),
+        )
+    } else if lower.contains("timed out")
+        || lower.contains("timeout")
+        || lower.contains("error sending request")
+        || lower.contains("connection refused")
+        || lower.contains("dns error")
+    {
+        (
+            format!("the endpoint did not answer ({} tries, each bounded by {timeout} s)", storage::RETRIES + 1),
+            "check `storage.endpoint` or AWS_ENDPOINT_URL, and the network; `storage.timeout` sets the bound"
+                .to_string(),
+        )
+    } else {
+        (clean(message), "check the URL and the AWS_* settings in the environment".to_string())
+    };
+    SourceError::new(source, cause).help(help)
 }
 
 /// `DataFusion`'s CSV reader set up from the source's options. A quoted field

@@ -22,11 +22,21 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     pub message: String,
     pub help: Option<String>,
+    /// Whether the line is quoted under the location (not when it may hold
+    /// a secret).
+    pub quote: bool,
 }
 
 impl Diagnostic {
     pub fn new(file: &Arc<SourceFile>, span: Option<Span>, message: impl Into<String>) -> Self {
-        Self { file: Arc::clone(file), span, message: message.into(), help: None }
+        Self { file: Arc::clone(file), span, message: message.into(), help: None, quote: true }
+    }
+
+    /// The same problem, its line not quoted: it may hold a secret.
+    #[must_use]
+    pub fn unquoted(mut self) -> Self {
+        self.quote = false;
+        self
     }
 
     #[must_use]
@@ -48,7 +58,7 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "error: {}", self.message)?;
         writeln!(f, "  --> {}", self.location())?;
-        if let Some(span) = self.span
+        if let Some(span) = self.span.filter(|_| self.quote)
             && let Some(line) = self.file.text.lines().nth(span.line.saturating_sub(1) as usize)
         {
             let number = span.line.to_string();

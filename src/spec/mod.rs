@@ -23,7 +23,10 @@ pub use params::{Column, Limit};
 /// Keys every check accepts besides its own.
 pub const COMMON_KEYS: [&str; 4] = ["name", "severity", "where", "description"];
 
-const TOP_KEYS: [&str; 6] = ["version", "dataset", "reference", "datasets", "defaults", "checks"];
+const TOP_KEYS: [&str; 7] = ["version", "dataset", "reference", "datasets", "defaults", "storage", "checks"];
+
+/// The keys of `storage:` (non-secret object-store settings).
+const STORAGE_KEYS: [&str; 4] = ["endpoint", "region", "allow_http", "timeout"];
 
 /// A check kind as the loader knows it: its YAML name, the keys it accepts
 /// besides the common ones, and the parser of its parameters into a `K`
@@ -74,8 +77,24 @@ pub struct Source {
     /// `None`: from the file extension (`.csv.gz`), else uncompressed.
     pub compression: Option<Compression>,
     pub csv: CsvOptions,
+    /// Object-store settings from the suite's `storage:` (for `s3://` paths).
+    pub storage: Storage,
     /// `None` when the path came from the command line.
     pub span: Option<Span>,
+}
+
+/// Non-secret settings of the object store a suite's `s3://` sources are
+/// read from (`storage:`); the `AWS_*` environment variables give the rest,
+/// credentials included. A setting here wins over the environment's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Storage {
+    /// An S3-compatible server's URL (`MinIO`, Ceph, moto), e.g. `http://127.0.0.1:9000`.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Whether plain `http://` endpoints are allowed.
+    pub allow_http: Option<bool>,
+    /// How long one request may take before it fails, in seconds.
+    pub timeout: Option<f64>,
 }
 
 impl Source {
@@ -85,7 +104,14 @@ impl Source {
     pub fn with_path(&self, path: &str) -> Self {
         let format = if Format::from_path(path).is_some() { None } else { self.format };
         let compression = if Compression::from_path(path).is_some() { None } else { self.compression };
-        Self { path: path.to_string(), format, compression, csv: self.csv.clone(), span: None }
+        Self {
+            path: path.to_string(),
+            format,
+            compression,
+            csv: self.csv.clone(),
+            storage: self.storage.clone(),
+            span: None,
+        }
     }
 }
 
@@ -315,9 +341,11 @@ pub fn parse_suite<K>(file: &Arc<SourceFile>, kinds: &[KindEntry<K>], diags: &mu
     let mut datasets = Vec::new();
     let mut default_severity = Severity::Error;
     let mut checks_node = None;
+    let mut storage = Storage::default();
     for (key, value) in entries {
         match key.as_str() {
             Some("version") => version = Some(value),
+            Some("storage") => storage = parse_storage(file, value, diags),
             Some("dataset") => dataset = parse_dataset(file, value, diags),
             Some("reference") => reference = parse_source(file, value, diags),
             Some("datasets") => datasets = parse_datasets(file, value, diags),
@@ -361,7 +389,13 @@ pub fn parse_suite<K>(file: &Arc<SourceFile>, kinds: &[KindEntry<K>], diags: &mu
     if version.is_none_or(|v| !matches!(v.value, Value::Int(1))) {
         return None;
     }
-    Some(Suite { file: Arc::clone(file), dataset: dataset?, reference, datasets, checks })
+    let mut dataset = dataset?;
+    for source in
+        std::iter::once(&mut dataset.source).chain(reference.as_mut()).chain(datasets.iter_mut().map(|d| &mut d.source))
+    {
+        source.storage = storage.clone();
+    }
+    Some(Suite { file: Arc::clone(file), dataset, reference, datasets, checks })
 }
 
 /// What to tell the reader about a YAML syntax error, from the cause the
@@ -472,6 +506,69 @@ fn parse_source(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) ->
         return None;
     };
     source_from(file, source_node, format, diags)
+}
+
+/// `storage: { endpoint: http://127.0.0.1:9000, region: us-east-1, allow_http: true, timeout: 30 }`.
+/// Secrets are refused: they come from the environment only.
+fn parse_storage(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) -> Storage {
+    let mut storage = Storage::default();
+    let Some(entries) = map_entries(file, node, "storage", diags) else { return storage };
+    for (key, value) in entries {
+        let name = key.as_str().unwrap_or("?");
+        let text = value.as_str().filter(|s| !s.trim().is_empty()).map(str::to_string);
+        let mut bad = |what: &str| {
+            diags.push(Diagnostic::new(file, Some(value.span), format!("`storage.{name}` must be {what}")));
+        };
+        match name {
+            "endpoint" if text.as_ref().is_some_and(|t| t.contains('@')) => diags.push(
+                Diagnostic::new(
+                    file,
+                    Some(key.span),
+                    "`storage.endpoint` holds credentials; suite files never hold secrets",
+                )
+                .with_help(Some(
+                    "write the endpoint without `user:password@`; credentials come from the environment".into(),
+                ))
+                .unquoted(),
+            ),
+            "endpoint" => match text {
+                Some(t) if t.starts_with("http://") || t.starts_with("https://") => storage.endpoint = Some(t),
+                _ => bad("a URL such as `http://127.0.0.1:9000`"),
+            },
+            "region" => match text {
+                Some(t) => storage.region = Some(t),
+                None => bad("a region name such as `us-east-1`"),
+            },
+            "allow_http" => match yes_or_no(value) {
+                Some(b) => storage.allow_http = Some(b),
+                None => bad("true or false"),
+            },
+            "timeout" => match value.as_f64().filter(|t| t.is_finite() && *t > 0.0) {
+                Some(t) => storage.timeout = Some(t),
+                None => bad("a number of seconds above 0"),
+            },
+            _ if is_secret_key(name) => diags.push(
+                Diagnostic::new(
+                    file,
+                    Some(key.span),
+                    format!("`storage.{name}` looks like a secret; suite files never hold secrets"),
+                )
+                .with_help(Some(
+                    "set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment instead"
+                        .into(),
+                ))
+                .unquoted(),
+            ),
+            _ => unknown_key(file, key, "storage", &STORAGE_KEYS, diags),
+        }
+    }
+    storage
+}
+
+/// Whether a key names a credential (`access_key`, `secret`, `token`, ...).
+fn is_secret_key(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["secret", "token", "password", "access_key", "key_id", "credential"].iter().any(|s| name.contains(s))
 }
 
 /// `datasets: { customers: datasets/customers.parquet, ... }`
@@ -1019,6 +1116,7 @@ mod tests {
             span: None,
             format: Some(Format::Csv),
             compression: Some(Compression::Gzip),
+            storage: Storage::default(),
         };
         let other = source.with_path("b.csv.gz");
         assert_eq!(

@@ -1,0 +1,33 @@
+"""Compares two probity JSON results, apart from times: python compare.py A B [PREFIX]
+(PREFIX, e.g. s3://bucket/, is removed from B first).
+Exits 1 and prints the first differences when they differ."""
+import json
+import sys
+
+TIMES = {"started_at", "duration_ms"}
+
+
+def strip(value):
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in TIMES}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return value
+
+
+def load(path, prefix=""):
+    with open(path) as f:
+        text = f.read()
+    if prefix:
+        text = text.replace(prefix, "")  # the S3 run names s3://bucket/ where the local run names nothing
+    return strip(json.loads(text))
+
+
+a, b = load(sys.argv[1]), load(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "")
+for s in a.get("suites", []) + b.get("suites", []):
+    s.pop("file", None)  # the suite copy's path differs, not its checks
+if a != b:
+    print(json.dumps(a, indent=1)[:2000])
+    print("---")
+    print(json.dumps(b, indent=1)[:2000])
+    sys.exit(1)

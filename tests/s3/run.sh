@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# probity against a real S3 API server on loopback: moto's server mode
+# (moto[server] from PyPI, pinned in requirements.txt), started here on a
+# free port and stopped on exit. Nothing is mocked inside probity: it talks
+# HTTP to the server through object_store's S3 client.
+#
+#   1. Every example suite (checks/) and golden suite (tests/golden/), its
+#      sources rewritten to s3:// copies uploaded to the server, gives the
+#      same JSON as the local run (apart from times and the s3:// prefix).
+#   2. A recognisable secret in AWS_SECRET_ACCESS_KEY appears in no output:
+#      stdout, stderr and every report file of a failing run and of runs
+#      that fail to read.
+#   3. Bad input exits 2 with a message naming the dataset, the URL and the
+#      cause: a bucket that does not exist, a key that does not exist, an
+#      endpoint that does not answer (bounded by storage.timeout), secrets
+#      written into a suite.
+#
+# Usage: tests/s3/run.sh   (from anywhere; honours CARGO_TARGET_DIR)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/../.."
+
+venv="${PROBITY_VENV:-$HOME/.cache/probity-venv}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+py="$venv/bin/python"
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/probity-target}"
+cargo build --quiet --locked --bin probity
+bin="$CARGO_TARGET_DIR/debug/probity"
+
+work="$(mktemp -d)"
+port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+moto=$!
+trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  "$py" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+  sleep 0.1
+done
+
+secret="probity-TEST-SECRET-9f27c1e0"
+export AWS_ACCESS_KEY_ID=probity-test-key AWS_SECRET_ACCESS_KEY="$secret" AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ALLOW_HTTP=true
+bucket=probity
+"$py" "$here/upload.py" "$AWS_ENDPOINT_URL" "$bucket" datasets/*.parquet datasets/dirty/*.parquet tests/golden/data/*.parquet
+
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# The suites with their sources on the server (comment lines left alone).
+to_s3() { sed -E "/^[[:space:]]*#/!s#(^|[ {:])(datasets/|tests/golden/data/)#\\1s3://$bucket/\\2#g" "$1"; }
+now=2026-11-01T12:00:00Z
+compared=0
+for suite in checks/*.yaml tests/golden/*/*.yaml; do
+  copy="$work/suites/$suite"
+  mkdir -p "$(dirname "$copy")"
+  to_s3 "$suite" >"$copy"
+  set +e
+  "$bin" check "$suite" --format json --now "$now" --no-reports >"$work/local.json" 2>"$work/local.err"
+  lc=$?
+  "$bin" check "$copy" --format json --now "$now" --no-reports >"$work/s3.json" 2>"$work/s3.err"
+  sc=$?
+  set -e
+  if [ "$lc" != "$sc" ]; then
+    fail "$suite: exit $lc locally, $sc from S3: $(head -3 "$work/s3.err")"
+  elif [ -s "$work/local.json" ]; then
+    "$py" "$here/compare.py" "$work/local.json" "$work/s3.json" "s3://$bucket/" || fail "$suite: results differ"
+  elif ! diff <(sed "s#$work/suites/##" "$work/s3.err" | sed "s#s3://$bucket/##g") "$work/local.err" >/dev/null; then
+    fail "$suite: errors differ: $(head -3 "$work/s3.err")"
+  fi
+  compared=$((compared + 1))
+done
+echo "s3: $compared suites give the same results from s3://$bucket/ as from local files"
+
+# The example suites as a whole, on dirty data, with every report written.
+mkdir -p "$work/suites/checks-all" "$work/reports"
+for suite in checks/*.yaml; do to_s3 "$suite" >"$work/suites/checks-all/$(basename "$suite")"; done
+set +e
+"$bin" check "$work/suites/checks-all" --now "$now" --out "$work/reports" \
+  --data "loans=s3://$bucket/datasets/dirty/loans.parquet" --data "customers=s3://$bucket/datasets/dirty/customers.parquet" \
+  --json "$work/reports/r.json" --junit "$work/reports/r.xml" --markdown "$work/reports/r.md" \
+  --html "$work/reports/r.html" --prometheus "$work/reports/r.prom" >"$work/reports/stdout.txt" 2>"$work/reports/stderr.txt"
+code=$?
+set -e
+[ "$code" = 1 ] || fail "dirty data from S3: exit $code, expected 1: $(head -3 "$work/reports/stderr.txt")"
+
+# Bad input: exit 2, the dataset, the URL and the cause named.
+expect_error() { # NAME EXPECTED_TEXT SUITE_TEXT
+  local name=$1 expected=$2
+  printf '%s\n' "$3" >"$work/$name.yaml"
+  set +e
+  "$bin" check "$work/$name.yaml" --no-reports >"$work/reports/$name.out" 2>"$work/reports/$name.err"
+  local code=$?
+  set -e
+  [ "$code" = 2 ] || fail "$name: exit $code, expected 2"
+  grep -q -- "$expected" "$work/reports/$name.err" || fail "$name: no \`$expected\` in: $(cat "$work/reports/$name.err")"
+}
+head_="version: 1"
+checks_="checks:
+  - row_count: { min: 1 }"
+expect_error no_bucket "does not exist (the store answered 404" "$head_
+dataset: { name: loans, source: s3://no-such-bucket/loans.parquet }
+$checks_"
+expect_error no_key "no .parquet files match" "$head_
+dataset: { name: loans, source: s3://$bucket/datasets/nothing_here.parquet }
+$checks_"
+dead="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+start=$(date +%s)
+expect_error no_answer "did not answer" "$head_
+dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
+storage: { endpoint: \"http://127.0.0.1:$dead\", timeout: 2 }
+$checks_"
+waited=$(($(date +%s) - start))
+[ "$waited" -le 60 ] || fail "no_answer: took ${waited}s, beyond its bound"
+# A server that accepts connections and never answers: the timeout bounds it.
+"$py" -c "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', $dead)); s.listen(16); time.sleep(120)" &
+silent=$!
+sleep 0.5
+start=$(date +%s)
+expect_error silent "did not answer" "$head_
+dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
+storage: { endpoint: \"http://127.0.0.1:$dead\", timeout: 2 }
+$checks_"
+hung=$(($(date +%s) - start))
+kill "$silent" 2>/dev/null || true
+[ "$hung" -le 30 ] || fail "silent: took ${hung}s, beyond its bound"
+expect_error secret_in_suite "suite files never hold secrets" "$head_
+dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
+storage: { secret_access_key: \"$secret\" }
+$checks_"
+echo "s3: bad input exits 2 with the cause (a refused connection: ${waited} s; a server that never answers, timeout 2 s: ${hung} s)"
+
+# The secret appears nowhere: outputs, reports, error messages.
+if grep -r -l -- "$secret" "$work/reports" >/dev/null; then
+  fail "the secret appears in: $(grep -r -l -- "$secret" "$work/reports" | tr '\n' ' ')"
+fi
+echo "s3: the secret appears in none of $(find "$work/reports" -type f | wc -l) output files"
+
+if [ "$failures" != 0 ]; then
+  echo "s3: $failures failed"
+  exit 1
+fi
+echo "s3: all passed"
