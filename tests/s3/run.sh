@@ -12,7 +12,8 @@
 #      that fail to read.
 #   3. Bad input exits 2 with a message naming the dataset, the URL and the
 #      cause: a bucket that does not exist, a key that does not exist, an
-#      endpoint that does not answer (bounded by storage.timeout), secrets
+#      endpoint that does not answer (bounded by storage.timeout), refused
+#      credentials (a second moto server that authenticates), secrets
 #      written into a suite.
 #
 # Usage: tests/s3/run.sh   (from anywhere; honours CARGO_TARGET_DIR)
@@ -125,6 +126,21 @@ $checks_"
 hung=$(($(date +%s) - start))
 kill "$silent" 2>/dev/null || true
 [ "$hung" -le 30 ] || fail "silent: took ${hung}s, beyond its bound"
+# A server that checks credentials (moto with authentication from the first
+# request) refuses ours: 403.
+strict="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+INITIAL_NO_AUTH_ACTION_COUNT=0 "$venv/bin/moto_server" -H 127.0.0.1 -p "$strict" >"$work/moto-strict.log" 2>&1 &
+strict_pid=$!
+for _ in $(seq 1 100); do
+  "$py" -c "import socket; socket.create_connection(('127.0.0.1', $strict), 0.2)" 2>/dev/null && break
+  sleep 0.1
+done
+expect_error refused "refused the credentials (403" "$head_
+dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
+storage: { endpoint: \"http://127.0.0.1:$strict\" }
+$checks_"
+kill "$strict_pid" 2>/dev/null || true
+wait "$strict_pid" 2>/dev/null || true
 expect_error secret_in_suite "suite files never hold secrets" "$head_
 dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
 storage: { secret_access_key: \"$secret\" }

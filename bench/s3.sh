@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The 20-check suite on the 10M-row loans table read from a real S3 API server
+# on loopback (moto's server mode, as tests/s3/run.sh starts it) against the
+# same run on the local file (BENCHMARKS.md, "Object stores"). Side by side,
+# each round running both; medians and the ratio. Also the failing copy
+# (bench/failing.sh's fail.parquet) when it exists.
+#
+#   bench/s3.sh             # RUNS=5 rounds; this tree's release binary
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/probity-target}"
+RUNS="${RUNS:-5}"
+DATA_DIR=/root/bench-data
+OUT="$DATA_DIR/s3"
+LOANS="$DATA_DIR/loans.parquet"
+FAIL="$DATA_DIR/failing/fail.parquet"
+venv="${PROBITY_VENV:-$HOME/.cache/probity-venv}"
+py="$venv/bin/python"
+"$py" -m pip install --quiet --disable-pip-version-check -r tests/s3/requirements.txt
+mkdir -p "$OUT/bin"
+
+cargo build --release --locked --bin probity --example generate --example baseline
+cp "$CARGO_TARGET_DIR/release/probity" "$OUT/bin/probity"
+git rev-parse --short HEAD >"$OUT/commit.txt"
+[ -f "$LOANS" ] || "$CARGO_TARGET_DIR/release/examples/generate" --rows 10000000 --out "$DATA_DIR" --only loans
+
+port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$OUT/moto.log" 2>&1 &
+moto=$!
+trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  "$py" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+  sleep 0.1
+done
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ALLOW_HTTP=true
+cp "$LOANS" "$OUT/loans.parquet"
+files=("loans.parquet")
+if [ -f "$FAIL" ]; then
+  cp "$FAIL" "$OUT/fail.parquet"
+  files+=("fail.parquet")
+fi
+(cd "$OUT" && "$py" "$OLDPWD/tests/s3/upload.py" "$AWS_ENDPOINT_URL" bench "${files[@]}")
+
+rm -f "$OUT/timings.tsv" "$OUT/commands.tsv"
+cmds=(
+  "pr_local=$OUT/bin/probity check bench/suite20.yaml --data loans=$OUT/loans.parquet --format json"
+  "pr_s3=$OUT/bin/probity check bench/suite20.yaml --data loans=s3://bench/loans.parquet --format json"
+)
+if [ -f "$OUT/fail.parquet" ]; then
+  cmds+=(
+    "pr_fail_local=$OUT/bin/probity check bench/suite20.yaml --data loans=$OUT/fail.parquet --format json"
+    "pr_fail_s3=$OUT/bin/probity check bench/suite20.yaml --data loans=s3://bench/fail.parquet --format json"
+  )
+fi
+bench/timeit.sh "$OUT/timings.tsv" "$RUNS" "${cmds[@]}"
+
+"$py" - "$OUT" <<'PY' | tee "$OUT/summary.md"
+import collections, statistics, sys
+out = sys.argv[1]
+rows = collections.defaultdict(list)
+for line in open(f"{out}/timings.tsv"):
+    name, _round, wall, rss, code, user, sys_s, load = line.split("\t")
+    rows[name].append((float(wall), int(rss) / 1024, float(user) + float(sys_s)))
+commit = open(f"{out}/commit.txt").read().strip()
+print(f"commit {commit}; {len(next(iter(rows.values())))} runs each\n")
+print("| command | median wall s | min s | max s | CPU s | peak RSS MB |")
+print("|---|---:|---:|---:|---:|---:|")
+med = {}
+for name, r in rows.items():
+    walls = [w for w, _, _ in r]
+    med[name] = statistics.median(walls)
+    print(f"| `{name}` | {med[name]:.2f} | {min(walls):.2f} | {max(walls):.2f} | "
+          f"{statistics.median(c for _, _, c in r):.2f} | {statistics.median(m for _, m, _ in r):.0f} |")
+print("\n| S3 / local (medians) | wall |\n|---|---:|")
+for a, b in [("pr_s3", "pr_local"), ("pr_fail_s3", "pr_fail_local")]:
+    if a in med:
+        print(f"| `{a}` / `{b}` | {med[a] / med[b]:.2f}x |")
+PY
