@@ -220,6 +220,9 @@ async fn first_remote_file(source: &Source, url: &Url, store: &dyn ObjectStore) 
 /// help it calls for (the URL is in the error's own line; never a
 /// credential).
 fn store_error(source: &Source, message: &str) -> SourceError {
+    if !storage::is_remote(&source.path) {
+        return SourceError::new(source, message.to_string()); // a local listing: its own words
+    }
     let lower = message.to_ascii_lowercase();
     let bucket = source.path.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("?");
     let timeout = storage::timeout_of(&source.storage);
@@ -229,8 +232,7 @@ fn store_error(source: &Source, message: &str) -> SourceError {
             format!("bucket `{bucket}` does not exist (the store answered 404 Not Found)"),
             "check the URL, and `storage.endpoint` or AWS_ENDPOINT_URL for S3-compatible servers".to_string(),
         )
-    } else if lower.contains("403")
-        || lower.contains("forbidden")
+    } else if lower.contains("forbidden")
         || lower.contains("accessdenied")
         || lower.contains("invalidaccesskeyid")
         || lower.contains("signaturedoesnotmatch")

@@ -27,7 +27,9 @@ venv="${PROBITY_VENV:-$HOME/.cache/probity-venv}"
 py="$venv/bin/python"
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/probity-target}"
-cargo build --quiet --locked --bin probity
+# The binary `cargo test` builds: `cargo build --bin probity` alone would
+# select other dependency features (no dev-dependencies) and rebuild DataFusion.
+cargo test --no-run --quiet --locked
 bin="$CARGO_TARGET_DIR/debug/probity"
 
 work="$(mktemp -d)"
