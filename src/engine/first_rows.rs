@@ -102,7 +102,9 @@ pub async fn first_rows(
                     if !open(&found, i) {
                         continue;
                     }
-                    let offends = batch.column(width + i).as_boolean();
+                    let offends = batch.column(width + i).as_boolean_opt().ok_or_else(|| {
+                        DataFusionError::Internal(format!("a failing-rows condition is not boolean: {}", flag(i)))
+                    })?;
                     if offends.true_count() == 0 {
                         continue;
                     }
