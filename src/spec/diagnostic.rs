@@ -60,6 +60,7 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "  --> {}", self.location())?;
         if let Some(span) = self.span.filter(|_| self.quote)
             && let Some(line) = self.file.text.lines().nth(span.line.saturating_sub(1) as usize)
+            && !may_hold_secret(line)
         {
             let number = span.line.to_string();
             let pad = " ".repeat(number.len());
@@ -75,6 +76,20 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// Whether a suite line may hold a credential: a key that names one
+/// (`secret`, `token`, `password`, `access_key`, `key_id`, `credential`) or a
+/// URL with `user:password@`. Such a line is never quoted in a message, by
+/// whichever problem points at it.
+fn may_hold_secret(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    let named = ["secret", "token", "password", "access_key", "key_id", "credential"].iter().any(|w| lower.contains(w));
+    let userinfo = lower.split("://").skip(1).any(|rest| {
+        let authority = rest.split(['/', ' ', '"', '\'', ',', '}']).next().unwrap_or("");
+        authority.contains('@')
+    });
+    named || userinfo
 }
 
 /// At most 100 characters of a long line, around the 0-based column `col`;

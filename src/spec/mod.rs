@@ -1059,6 +1059,47 @@ mod tests {
     }
 
     #[test]
+    fn storage_settings_reach_every_source_and_secrets_are_refused_unquoted() {
+        let text = format!(
+            "{HEAD}reference: s3://lake/base.parquet\ndatasets: {{ teams: s3://lake/teams/ }}\n\
+             storage: {{ endpoint: \"http://127.0.0.1:9000\", region: eu-west-1, allow_http: yes, timeout: 5 }}\n\
+             checks:\n  - row_count: {{ min: 1 }}\n"
+        );
+        let (suite, diags) = parse(&text);
+        assert!(diags.is_empty(), "{diags}");
+        let suite = suite.unwrap();
+        let expected = Storage {
+            endpoint: Some("http://127.0.0.1:9000".into()),
+            region: Some("eu-west-1".into()),
+            allow_http: Some(true),
+            timeout: Some(5.0),
+        };
+        for source in std::iter::once(&suite.dataset.source)
+            .chain(&suite.reference)
+            .chain(suite.datasets.iter().map(|d| &d.source))
+        {
+            assert_eq!(source.storage, expected, "{}", source.path);
+        }
+        let secret = "s3cr3t-VALUE";
+        let text = format!(
+            "{HEAD}storage: {{ secret_access_key: {secret}, endpoint: \"http://u:{secret}@host\", timeout: 0 }}\n\
+             checks:\n  - row_count: {{ min: 1 }}\n"
+        );
+        let (_, diags) = parse(&text);
+        let shown = diags.to_string();
+        assert!(!shown.contains(secret), "{shown}");
+        let messages: Vec<&str> = diags.0.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`storage.secret_access_key` looks like a secret; suite files never hold secrets",
+                "`storage.endpoint` holds credentials; suite files never hold secrets",
+                "`storage.timeout` must be a number of seconds above 0",
+            ]
+        );
+    }
+
+    #[test]
     fn source_mistakes_are_reported_where_they_are() {
         let (_, diags) =
             source_of(r#"{ path: data.csv, delimter: ";", quote: "''", header: maybe, compression: zip }"#);
