@@ -58,6 +58,9 @@ pub struct RunOutcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct SuiteOutcome {
     pub file: String,
+    /// The SHA-256 of the suite file's bytes as read (lowercase hex): which
+    /// version of the expectations judged the data.
+    pub file_sha256: String,
     pub dataset: String,
     /// Rows of the dataset (all rows, before any check's `where`).
     pub rows: u64,

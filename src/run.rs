@@ -306,6 +306,7 @@ impl Prepared {
             }
             suites.push(SuiteOutcome {
                 file: suite.file.path.display().to_string(),
+                file_sha256: crate::util::files::sha256_hex(suite.file.text.as_bytes()),
                 dataset: dataset.to_string(),
                 rows,
                 checks,

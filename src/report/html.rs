@@ -761,6 +761,7 @@ mod tests {
 
         SuiteOutcome {
             file: "checks/variants.yaml".into(),
+            file_sha256: String::new(),
             dataset: "loans".into(),
             rows: 8000,
             checks: vec![drift, odds, impact],

@@ -72,6 +72,7 @@ pub(crate) mod tests {
             .iter()
             .map(|s| SuiteOutcome {
                 file: text(&s["file"]),
+                file_sha256: s.get("file_sha256").map(text).unwrap_or_default(),
                 dataset: text(&s["dataset"]),
                 rows: s["rows"].as_u64().expect("rows"),
                 duration: Duration::from_millis(250),
