@@ -25,14 +25,12 @@ cp "$CARGO_TARGET_DIR/release/probity" "$OUT/bin/probity"
 git rev-parse --short HEAD >"$OUT/commit.txt"
 [ -f "$LOANS" ] || "$CARGO_TARGET_DIR/release/examples/generate" --rows 10000000 --out "$DATA_DIR" --only loans
 
-port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$OUT/moto.log" 2>&1 &
-moto=$!
-trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  "$py" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
-  sleep 0.1
-done
+# shellcheck source=tests/s3/moto.sh
+. tests/s3/moto.sh
+port="$(free_port)"
+start_moto "$port" "$OUT/moto.log"
+moto=$moto_pid
+trap 'stop_moto "$moto"' EXIT
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ALLOW_HTTP=true
 cp "$LOANS" "$OUT/loans.parquet"

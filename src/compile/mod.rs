@@ -23,7 +23,7 @@ use datafusion::prelude::SessionContext;
 use crate::spec::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean, nearest};
 use crate::spec::params::Sql;
 use crate::spec::yaml::Span;
-use crate::spec::{Check, Column, Suite};
+use crate::spec::{Column, Suite};
 
 /// A handle on a requested metric, returned to the check that asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -615,26 +615,23 @@ pub fn bind_suite<K: Bind>(
     });
     let mut bound = Vec::new();
     for check in &suite.checks {
-        if let Some(b) = bind_check(check, dataset, schema, &df_schema, catalog, &suite.file, reference, plan, diags) {
-            bound.push(b);
+        let mut b = Binder::new(
+            dataset,
+            schema,
+            &df_schema,
+            catalog.ctx,
+            catalog.schemas,
+            &suite.file,
+            diags,
+            plan,
+            check.span,
+        )
+        .with_reference(reference);
+        if b.set_scope(check.filter.as_ref())
+            && let Some(checked) = check.kind.bind(&mut b)
+        {
+            bound.push(checked);
         }
     }
     Some(bound)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn bind_check<K: Bind>(
-    check: &Check<K>,
-    dataset: &str,
-    schema: &Schema,
-    df_schema: &DFSchema,
-    catalog: &Catalog<'_>,
-    file: &Arc<SourceFile>,
-    reference: Option<(&str, &Schema)>,
-    plan: &mut DatasetPlan,
-    diags: &mut Diagnostics,
-) -> Option<Bound> {
-    let mut b = Binder::new(dataset, schema, df_schema, catalog.ctx, catalog.schemas, file, diags, plan, check.span)
-        .with_reference(reference);
-    if b.set_scope(check.filter.as_ref()) { check.kind.bind(&mut b) } else { None }
 }

@@ -39,6 +39,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    /// FIPS 180-2's test vectors (the empty string and "abc").
     #[test]
     fn sha256_of_known_inputs() {
         assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

@@ -32,15 +32,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/probity-target}"
 cargo test --no-run --quiet --locked
 bin="$CARGO_TARGET_DIR/debug/probity"
 
+# shellcheck source=tests/s3/moto.sh
+. "$here/moto.sh"
 work="$(mktemp -d)"
-port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto=$!
-trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  "$py" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
-  sleep 0.1
-done
+port="$(free_port)"
+start_moto "$port" "$work/moto.log"
+moto=$moto_pid
+trap 'stop_moto "$moto"; rm -rf "$work"' EXIT
 
 secret="probity-TEST-SECRET-9f27c1e0"
 export AWS_ACCESS_KEY_ID=probity-test-key AWS_SECRET_ACCESS_KEY="$secret" AWS_REGION=us-east-1
@@ -108,7 +106,7 @@ $checks_"
 expect_error no_key "no .parquet files match" "$head_
 dataset: { name: loans, source: s3://$bucket/datasets/nothing_here.parquet }
 $checks_"
-dead="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+dead="$(free_port)"
 start=$(date +%s)
 expect_error no_answer "did not answer" "$head_
 dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
@@ -130,19 +128,14 @@ kill "$silent" 2>/dev/null || true
 [ "$hung" -le 30 ] || fail "silent: took ${hung}s, beyond its bound"
 # A server that checks credentials (moto with authentication from the first
 # request) refuses ours: 403.
-strict="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-INITIAL_NO_AUTH_ACTION_COUNT=0 "$venv/bin/moto_server" -H 127.0.0.1 -p "$strict" >"$work/moto-strict.log" 2>&1 &
-strict_pid=$!
-for _ in $(seq 1 100); do
-  "$py" -c "import socket; socket.create_connection(('127.0.0.1', $strict), 0.2)" 2>/dev/null && break
-  sleep 0.1
-done
+strict="$(free_port)"
+INITIAL_NO_AUTH_ACTION_COUNT=0 start_moto "$strict" "$work/moto-strict.log"
+strict_pid=$moto_pid
 expect_error refused "refused the credentials (403" "$head_
 dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
 storage: { endpoint: \"http://127.0.0.1:$strict\" }
 $checks_"
-kill "$strict_pid" 2>/dev/null || true
-wait "$strict_pid" 2>/dev/null || true
+stop_moto "$strict_pid"
 expect_error secret_in_suite "suite files never hold secrets" "$head_
 dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
 storage: { secret_access_key: \"$secret\" }
