@@ -2,6 +2,7 @@
 //! serde form *is* the JSON contract (docs/json.md); change it only with a
 //! new `format_version`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -45,6 +46,9 @@ pub struct RunOutcome {
     #[serde(serialize_with = "rfc3339")]
     pub now: DateTime<Utc>,
     pub duration_ms: u64,
+    /// What each dataset's source read, by dataset name (provenance).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub datasets: BTreeMap<String, DatasetRead>,
     pub suites: Vec<SuiteOutcome>,
     /// Problems that did not stop the run (e.g. an unreadable history file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -55,6 +59,49 @@ pub struct RunOutcome {
     pub notes: Vec<String>,
 }
 
+/// What a dataset's source read, for provenance (docs/json.md): the files
+/// listed, or the version of a Delta table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataRead {
+    /// The files listed, in path order.
+    Files(Vec<FileRead>),
+    Delta(DeltaRead),
+}
+
+/// One file read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRead {
+    /// The path (absolute) or URL.
+    pub path: String,
+    pub size: u64,
+    /// Its last change, RFC 3339.
+    pub modified: String,
+    /// The store's `ETag`, where it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+/// The version of a Delta table read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeltaRead {
+    pub version: u64,
+    /// When that version was committed, RFC 3339 (from the table's log).
+    pub committed: Option<String>,
+    /// The version's data files and their total size in bytes.
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// A dataset's source as written, and what it read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatasetRead {
+    /// The path or URL as the suite or `--data` gave it.
+    pub source: String,
+    #[serde(flatten)]
+    pub read: DataRead,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SuiteOutcome {
     pub file: String,
@@ -62,6 +109,9 @@ pub struct SuiteOutcome {
     /// version of the expectations judged the data.
     pub file_sha256: String,
     pub dataset: String,
+    /// What the suite's `reference:` read (provenance), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<DatasetRead>,
     /// Rows of the dataset (all rows, before any check's `where`).
     pub rows: u64,
     pub checks: Vec<CheckOutcome>,

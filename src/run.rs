@@ -17,7 +17,7 @@ use crate::checks::{Judgement, Measured, Verdict};
 use crate::compile::{self, Bound, Catalog, DatasetPlan, MetricId, MetricValue, reference_name};
 use crate::engine::{Engine, EngineOptions, QueryProblem};
 use crate::error::Error;
-use crate::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
+use crate::outcome::{CheckOutcome, DatasetRead, RunOutcome, Status, SuiteOutcome};
 use crate::spec::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::spec::{self, DatasetDecl, Severity, Source};
 
@@ -135,14 +135,18 @@ fn collect_sources(
         });
         for decl in std::iter::once(&suite.dataset).chain(&suite.datasets).chain(reference.as_ref()) {
             match sources.get(&decl.name) {
-                Some((existing, _)) if existing.path != decl.source.path => diags.push(
-                    Diagnostic::new(
-                        &suite.file,
-                        decl.source.span,
-                        format!("dataset `{}` is declared elsewhere with source `{}`", decl.name, existing.path),
-                    )
-                    .with_help(Some("one name, one source: rename one of them".into())),
-                ),
+                Some((existing, _))
+                    if existing.path != decl.source.path || existing.delta_version != decl.source.delta_version =>
+                {
+                    diags.push(
+                        Diagnostic::new(
+                            &suite.file,
+                            decl.source.span,
+                            format!("dataset `{}` is declared elsewhere with source `{}`", decl.name, existing.path),
+                        )
+                        .with_help(Some("one name, one source: rename one of them".into())),
+                    );
+                }
                 Some(_) => {}
                 None => {
                     sources.insert(decl.name.clone(), (decl.source.clone(), Some(Arc::clone(&suite.file))));
@@ -308,6 +312,7 @@ impl Prepared {
                 file: suite.file.path.display().to_string(),
                 file_sha256: crate::util::files::sha256_hex(suite.file.text.as_bytes()),
                 dataset: dataset.to_string(),
+                reference: None,
                 rows,
                 checks,
                 duration: durations[dataset],
@@ -341,6 +346,20 @@ impl Prepared {
 
         let status = RunOutcome::worst(suites.iter().flat_map(|s| s.checks.iter().map(|c| c.status)));
         let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // Provenance: what each dataset's source read; a reference's goes to its suites.
+        let mut datasets = BTreeMap::new();
+        for (name, read) in self.engine.reads() {
+            let source = self.paths.get(&name).cloned().unwrap_or_default();
+            let read = DatasetRead { source, read };
+            let mut referenced = false;
+            for suite in suites.iter_mut().filter(|s| reference_name(&s.dataset) == name) {
+                suite.reference = Some(read.clone());
+                referenced = true;
+            }
+            if !referenced {
+                datasets.insert(name, read);
+            }
+        }
         Ok(RunOutcome {
             probity_version: env!("CARGO_PKG_VERSION"),
             format_version: crate::outcome::FORMAT_VERSION,
@@ -348,6 +367,7 @@ impl Prepared {
             started_at,
             now,
             duration_ms,
+            datasets,
             suites,
             warnings,
             notes: self.engine.notes(),

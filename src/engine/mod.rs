@@ -6,6 +6,7 @@
 //! handful of methods.
 
 mod counting;
+mod delta;
 mod drift;
 mod first_rows;
 mod fused;
@@ -34,6 +35,7 @@ use futures::StreamExt;
 use serde_json::{Map, Value as Json};
 
 use crate::compile::{DatasetPlan, DuplicateStats, GroupedMetric, MetricValue, SampleQuery, and_opt};
+use crate::outcome::DataRead;
 use crate::spec::Source;
 use crate::util::expr::column as ident;
 use crate::util::numbers::json_number;
@@ -74,6 +76,8 @@ pub struct Engine {
     scans: ScanCounts,
     /// What opening the sources noticed, for the run's notes.
     notes: std::sync::Mutex<Vec<String>>,
+    /// What each registered dataset's source read.
+    reads: std::sync::Mutex<BTreeMap<String, DataRead>>,
     /// The CSV datasets' files, to explain a parse error met mid-query.
     csv: std::sync::Mutex<BTreeMap<String, source::CsvFiles>>,
     /// Whether the memory pool is bounded (queries may spill).
@@ -101,6 +105,7 @@ impl Engine {
             ctx,
             scans: ScanCounts::default(),
             notes: std::sync::Mutex::default(),
+            reads: std::sync::Mutex::default(),
             csv: std::sync::Mutex::default(),
             bounded: options.memory_limit.is_some(),
             sample_size: options.sample_size,
@@ -120,15 +125,21 @@ impl Engine {
 
     /// Registers a dataset under `name`; returns its schema.
     pub async fn register(&self, name: &str, source: &Source) -> Result<Arc<Schema>, SourceError> {
-        let source::Opened { table, notes, csv } = source::open(&self.ctx, source).await?;
+        let source::Opened { table, notes, csv, read } = source::open(&self.ctx, source).await?;
         let schema = datafusion::catalog::TableProvider::schema(table.as_ref());
         self.notes.lock().expect("notes lock").extend(notes);
+        self.reads.lock().expect("reads lock").insert(name.to_string(), read);
         if let Some(csv) = csv {
             self.csv.lock().expect("csv lock").insert(name.to_string(), csv);
         }
         let counted = counting::CountingTable::new(table, self.scans.counter(name));
         self.ctx.register_table(name, Arc::new(counted)).map_err(|e| SourceError::new(source, e.to_string()))?;
         Ok(schema)
+    }
+
+    /// What each registered dataset's source read, by dataset name.
+    pub fn reads(&self) -> BTreeMap<String, DataRead> {
+        self.reads.lock().expect("reads lock").clone()
     }
 
     /// What opening the sources noticed (e.g. renamed CSV columns), sorted.

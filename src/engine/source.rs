@@ -14,6 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::SecondsFormat;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::Session;
 use datafusion::catalog::TableProvider;
@@ -33,7 +34,8 @@ use datafusion::prelude::SessionContext;
 use futures::{StreamExt, TryStreamExt};
 use url::Url;
 
-use crate::engine::storage;
+use crate::engine::{delta, storage};
+use crate::outcome::{DataRead, FileRead};
 use crate::spec::{Compression, CsvOptions, Format, Source};
 
 /// A source that cannot be read, naming the path and the cause.
@@ -49,7 +51,7 @@ impl SourceError {
         Self { path: source.path.clone(), message: message.into(), help: None }
     }
 
-    fn help(mut self, help: impl Into<String>) -> Self {
+    pub(super) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -69,6 +71,8 @@ pub struct Opened {
     pub notes: Vec<String>,
     /// For CSV sources, what is needed to explain a parse error met later.
     pub csv: Option<CsvFiles>,
+    /// What was read, for provenance.
+    pub read: DataRead,
 }
 
 fn is_glob(path: &str) -> bool {
@@ -107,6 +111,17 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
     if remote.is_none() && !glob && !local.exists() {
         return Err(SourceError::new(source, "no such file or folder")
             .help("check the path; relative paths are read from the folder probity runs in"));
+    }
+    // A Delta table, named so or recognised by its log: its files are read
+    // as the log says, never listed (a listing holds removed files too).
+    let is_table = match &remote {
+        _ if source.format.is_some_and(|f| f != Format::Delta) => false,
+        _ if source.format == Some(Format::Delta) => true,
+        None => local.join("_delta_log").is_dir(),
+        Some((url, store)) => !glob && delta::has_log(url, store.as_ref()).await,
+    };
+    if is_table {
+        return delta::open(ctx, source, remote).await;
     }
     // A file, or the first file of a folder, names the format and compression.
     let folder = match &remote {
@@ -155,6 +170,7 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
         Format::Csv => Arc::clone(&csv_format) as Arc<dyn FileFormat>,
         Format::Json => Arc::new(JsonFormat::default().with_file_compression_type(variant)),
         Format::Arrow => Arc::new(ArrowFormat),
+        Format::Delta => unreachable!("opened above"),
     };
     let mut url_text = path.to_string();
     if folder && !url_text.ends_with('/') {
@@ -174,6 +190,7 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
         return Err(SourceError::new(source, format!("no {extension} files match")).help("check the path or glob"));
     }
     files.sort_by(|a, b| a.location.cmp(&b.location));
+    let read = DataRead::Files(files.iter().map(|m| file_read(remote.as_ref(), m)).collect());
     let options = ListingOptions::new(file_format).with_file_extension(extension);
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
@@ -190,14 +207,27 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
         } else {
             with_null_markers(config, &schema, markers).map_err(|e| SourceError::new(source, clean(&e.to_string())))?
         };
-        return Ok(Opened { table, notes, csv: Some(csv) });
+        return Ok(Opened { table, notes, csv: Some(csv), read });
     }
     let config = config.infer_schema(&state).await.map_err(|e| {
         SourceError::new(source, format!("not a readable {format} file: {}", clean(&e.to_string())))
             .help("the file may be truncated or not of this format; regenerate it or fix `format:`")
     })?;
     let table = ListingTable::try_new(config).map_err(|e| SourceError::new(source, clean(&e.to_string())))?;
-    Ok(Opened { table: Arc::new(table), notes: Vec::new(), csv: None })
+    Ok(Opened { table: Arc::new(table), notes: Vec::new(), csv: None, read })
+}
+
+/// A listed file as provenance names it: its path (or URL), size, time of
+/// last change and, in an object store, its `ETag` (a local file's is made
+/// of its inode: it would name this machine, not the content).
+fn file_read(remote: Option<&(Url, Arc<dyn ObjectStore>)>, meta: &ObjectMeta) -> FileRead {
+    let (path, etag) = match remote {
+        Some((url, _)) => {
+            (format!("{}://{}/{}", url.scheme(), url.host_str().unwrap_or_default(), meta.location), meta.e_tag.clone())
+        }
+        None => (format!("/{}", meta.location), None),
+    };
+    FileRead { path, size: meta.size, modified: meta.last_modified.to_rfc3339_opts(SecondsFormat::Millis, true), etag }
 }
 
 /// The first data file (in key order) under the prefix an `s3://` folder
@@ -219,7 +249,7 @@ async fn first_remote_file(source: &Source, url: &Url, store: &dyn ObjectStore) 
 /// An object store's error for `source`: the cause in a few words and the
 /// help it calls for (the URL is in the error's own line; never a
 /// credential).
-fn store_error(source: &Source, message: &str) -> SourceError {
+pub(super) fn store_error(source: &Source, message: &str) -> SourceError {
     if !storage::is_remote(&source.path) {
         return SourceError::new(source, message.to_string()); // a local listing: its own words
     }

@@ -763,6 +763,7 @@ mod tests {
             file: "checks/variants.yaml".into(),
             file_sha256: String::new(),
             dataset: "loans".into(),
+            reference: None,
             rows: 8000,
             checks: vec![drift, odds, impact],
             duration: std::time::Duration::ZERO,

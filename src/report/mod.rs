@@ -49,12 +49,37 @@ pub(crate) mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::outcome::{CheckOutcome, Status, SuiteOutcome};
+    use std::collections::BTreeMap;
+
+    use crate::outcome::{CheckOutcome, DataRead, DatasetRead, DeltaRead, FileRead, Status, SuiteOutcome};
 
     /// A whole run for every format's tests: the dirty sample data's results
     /// (`fixture.json`, from `probity check checks/ --data
     /// loans=datasets/dirty/loans.parquet --format json`), plus a failing
     /// fairness check, a check that could not be judged and a skipped one.
+    /// Provenance for the fixture: the dirty loans file, and a Delta table.
+    fn fixture_reads() -> BTreeMap<String, DatasetRead> {
+        let loans = DatasetRead {
+            source: "datasets/dirty/loans.parquet".into(),
+            read: DataRead::Files(vec![FileRead {
+                path: "/work/probity/datasets/dirty/loans.parquet".into(),
+                size: 402_113,
+                modified: "2026-11-01T09:30:00.000Z".into(),
+                etag: None,
+            }]),
+        };
+        let customers = DatasetRead {
+            source: "s3://lake/customers".into(),
+            read: DataRead::Delta(DeltaRead {
+                version: 12,
+                committed: Some("2026-11-01T02:00:00.000Z".into()),
+                files: 3,
+                bytes: 48_211,
+            }),
+        };
+        BTreeMap::from([("customers".to_string(), customers), ("loans".to_string(), loans)])
+    }
+
     pub(crate) fn fixture() -> RunOutcome {
         let run: Value = serde_json::from_str(include_str!("fixture.json")).expect("fixture.json parses");
         let text = |v: &Value| v.as_str().expect("a string").to_string();
@@ -74,6 +99,7 @@ pub(crate) mod tests {
                 file: text(&s["file"]),
                 file_sha256: s.get("file_sha256").map(text).unwrap_or_default(),
                 dataset: text(&s["dataset"]),
+                reference: None,
                 rows: s["rows"].as_u64().expect("rows"),
                 duration: Duration::from_millis(250),
                 checks: s["checks"]
@@ -106,6 +132,7 @@ pub(crate) mod tests {
             started_at: t,
             now: t,
             duration_ms: 1234,
+            datasets: fixture_reads(),
             suites,
             warnings: Vec::new(),
             notes: Vec::new(),

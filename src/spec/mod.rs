@@ -79,8 +79,33 @@ pub struct Source {
     pub csv: CsvOptions,
     /// Object-store settings from the suite's `storage:` (for `s3://` paths).
     pub storage: Storage,
+    /// The version of a Delta table to read (`version:`, `timestamp:`);
+    /// `None`: the latest.
+    pub delta_version: Option<DeltaVersion>,
     /// `None` when the path came from the command line.
     pub span: Option<Span>,
+}
+
+/// Which version of a Delta table a source reads (docs/sources.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeltaVersion {
+    /// `version: N`.
+    Version(u64),
+    /// `version: previous` (1) or `version: -N`: N commits before the latest.
+    BeforeLatest(u64),
+    /// `timestamp: RFC3339`: the last version committed at or before it, as written.
+    Timestamp(String),
+}
+
+impl fmt::Display for DeltaVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Version(v) => write!(f, "version {v}"),
+            Self::BeforeLatest(1) => write!(f, "the version before the latest"),
+            Self::BeforeLatest(n) => write!(f, "{n} versions before the latest"),
+            Self::Timestamp(t) => write!(f, "the version as of {t}"),
+        }
+    }
 }
 
 /// Non-secret settings of the object store a suite's `s3://` sources are
@@ -100,9 +125,11 @@ pub struct Storage {
 impl Source {
     /// The same source read from another path (`--data NAME=PATH`): the
     /// reading options stay; the format is the new path's when its name tells.
+    /// A Delta table's version stays, unless the new path names a file.
     #[must_use]
     pub fn with_path(&self, path: &str) -> Self {
-        let format = if Format::from_path(path).is_some() { None } else { self.format };
+        let file = Format::from_path(path).is_some();
+        let format = if file { None } else { self.format };
         let compression = if Compression::from_path(path).is_some() { None } else { self.compression };
         Self {
             path: path.to_string(),
@@ -110,6 +137,7 @@ impl Source {
             compression,
             csv: self.csv.clone(),
             storage: self.storage.clone(),
+            delta_version: if file { None } else { self.delta_version.clone() },
             span: None,
         }
     }
@@ -137,10 +165,12 @@ pub enum Format {
     Csv,
     Json,
     Arrow,
+    /// A Delta Lake table: a folder with `_delta_log/` (never implied by a file name).
+    Delta,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 4] = ["parquet", "csv", "json", "arrow"];
+    pub const NAMES: [&'static str; 5] = ["parquet", "csv", "json", "arrow", "delta"];
 
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
@@ -148,6 +178,7 @@ impl Format {
             "csv" => Some(Self::Csv),
             "json" | "jsonl" | "ndjson" => Some(Self::Json),
             "arrow" | "ipc" | "feather" => Some(Self::Arrow),
+            "delta" => Some(Self::Delta),
             _ => None,
         }
     }
@@ -157,13 +188,14 @@ impl Format {
     pub fn from_path(path: &str) -> Option<Self> {
         let path = Compression::strip(path);
         let ext = Path::new(path).extension()?.to_str()?;
-        Self::from_name(ext)
+        Self::from_name(ext).filter(|f| *f != Self::Delta)
     }
 
     /// File extensions listed when the source is a folder.
     pub fn extensions(self) -> &'static [&'static str] {
         match self {
-            Self::Parquet => &[".parquet"],
+            // A Delta table's data files (listed by its log, not by name).
+            Self::Parquet | Self::Delta => &[".parquet"],
             Self::Csv => &[".csv"],
             Self::Json => &[".json", ".jsonl", ".ndjson"],
             Self::Arrow => &[".arrow", ".ipc", ".feather"],
@@ -233,6 +265,7 @@ impl fmt::Display for Format {
             Self::Csv => "csv",
             Self::Json => "json",
             Self::Arrow => "arrow",
+            Self::Delta => "delta",
         })
     }
 }
@@ -491,6 +524,14 @@ fn parse_source(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) ->
     if node.as_str().is_some() {
         return source_from(file, node, None, diags);
     }
+    // `reference: { delta: ..., version: previous }`, `{ path: ..., header: false }`:
+    // the source's own mapping.
+    if let Value::Map(entries) = &node.value
+        && !entries.iter().any(|(k, _)| k.as_str() == Some("source"))
+        && entries.iter().any(|(k, _)| matches!(k.as_str(), Some("path" | "delta")))
+    {
+        return source_from(file, node, None, diags);
+    }
     let entries = map_entries(file, node, "reference", diags)?;
     let mut source_node = None;
     let mut format = None;
@@ -594,7 +635,8 @@ fn parse_datasets(file: &Arc<SourceFile>, node: &Node, diags: &mut Diagnostics) 
 }
 
 /// Keys of a source written as a mapping.
-const SOURCE_KEYS: [&str; 7] = ["path", "format", "compression", "delimiter", "quote", "header", "null_values"];
+const SOURCE_KEYS: [&str; 10] =
+    ["path", "delta", "version", "timestamp", "format", "compression", "delimiter", "quote", "header", "null_values"];
 /// The keys of [`SOURCE_KEYS`] that only CSV files have.
 const CSV_KEYS: [&str; 4] = ["delimiter", "quote", "header", "null_values"];
 
@@ -624,6 +666,7 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
         Source { path: node.as_str().unwrap_or_default().to_string(), span: Some(node.span), ..Source::default() };
     let mut format_node = format;
     let mut csv_keys = Vec::new();
+    let mut delta_keys = Vec::new();
     for (key, value) in entries {
         let name = key.as_str().unwrap_or("?");
         if CSV_KEYS.contains(&name) {
@@ -638,6 +681,23 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
                     format!("`path` must be a file, a glob or a folder, found {}", value.describe()),
                 )),
             },
+            "delta" => match value.as_str().filter(|s| !s.trim().is_empty()) {
+                Some(path) => {
+                    source.path = path.to_string();
+                    source.format = Some(Format::Delta);
+                }
+                None => diags.push(Diagnostic::new(
+                    file,
+                    Some(value.span),
+                    format!("`delta` must be a table's folder or URL, found {}", value.describe()),
+                )),
+            },
+            "version" | "timestamp" => {
+                delta_keys.push(key);
+                if let Some(v) = delta_version(file, name, value, diags) {
+                    source.delta_version = Some(v);
+                }
+            }
             "format" => {
                 if format.is_some() {
                     diags.push(
@@ -662,10 +722,23 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
             _ => unknown_key(file, key, "source", &SOURCE_KEYS, diags),
         }
     }
-    if !entries.is_empty() && !entries.iter().any(|(k, _)| k.as_str() == Some("path")) {
+    let has = |name: &str| entries.iter().any(|(k, _)| k.as_str() == Some(name));
+    if !entries.is_empty() && !has("path") && !has("delta") {
         diags.push(
             Diagnostic::new(file, Some(node.span), "`source` needs a `path`")
                 .with_help(Some("a file, a glob or a folder, e.g. `path: datasets/loans.csv`".into())),
+        );
+    }
+    if has("path") && has("delta") {
+        diags.push(
+            Diagnostic::new(file, Some(node.span), "`path` and `delta` are both given")
+                .with_help(Some("a Delta table is `delta: FOLDER_OR_URL`; keep one of them".into())),
+        );
+    }
+    if delta_keys.len() > 1 {
+        diags.push(
+            Diagnostic::new(file, Some(delta_keys[1].span), "`version` and `timestamp` are both given")
+                .with_help(Some("a table is read at one version: keep one of them".into())),
         );
     }
     if let Some(f) = format_node {
@@ -678,6 +751,18 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
                         .with_help(Some(did_you_mean(name, &Format::NAMES))),
                 );
             }
+        }
+    }
+    if source.format != Some(Format::Delta) {
+        for key in &delta_keys {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    Some(key.span),
+                    format!("`{}` applies to Delta tables", key.as_str().unwrap_or("?")),
+                )
+                .with_help(Some("write the table as `delta: FOLDER_OR_URL` (or add `format: delta`)".into())),
+            );
         }
     }
     if (source.csv.delimiter.is_some() || source.csv.quote.is_some()) && source.csv.delimiter == source.csv.quote {
@@ -708,6 +793,36 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
         }
     }
     (diags.len() == before).then_some(source)
+}
+
+/// `version: N`, `version: previous`, `version: -N` or `timestamp: RFC3339`.
+fn delta_version(file: &Arc<SourceFile>, name: &str, value: &Node, diags: &mut Diagnostics) -> Option<DeltaVersion> {
+    let parsed = if name == "timestamp" {
+        value
+            .as_str()
+            .filter(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok())
+            .map(|t| DeltaVersion::Timestamp(t.to_string()))
+    } else if value.as_str() == Some("previous") {
+        Some(DeltaVersion::BeforeLatest(1))
+    } else {
+        match value.value {
+            Value::Int(v) if v >= 0 => Some(DeltaVersion::Version(v.unsigned_abs())),
+            Value::Int(v) => Some(DeltaVersion::BeforeLatest(v.unsigned_abs())),
+            _ => None,
+        }
+    };
+    if parsed.is_none() {
+        let (what, example) = if name == "timestamp" {
+            ("an RFC 3339 time with its offset", "`timestamp: 2026-12-01T00:00:00Z`")
+        } else {
+            ("a version number, `previous`, or `-N` (N versions before the latest)", "`version: 3`")
+        };
+        diags.push(
+            Diagnostic::new(file, Some(value.span), format!("`{name}` must be {what}, found {}", value.describe()))
+                .with_help(Some(format!("for example {example}"))),
+        );
+    }
+    parsed
 }
 
 /// A boolean, also when written `yes`/`no`, `on`/`off` or `y`/`n` (strings
@@ -1132,6 +1247,59 @@ mod tests {
     }
 
     #[test]
+    fn a_delta_table_at_a_version_or_a_time() {
+        let version = |text: &str| {
+            let (source, diags) = source_of(text);
+            assert!(diags.is_empty(), "{text}: {diags:?}");
+            let source = source.unwrap();
+            assert_eq!((source.path.as_str(), source.format), ("lake/t", Some(Format::Delta)), "{text}");
+            source.delta_version
+        };
+        assert_eq!(version("{ delta: lake/t }"), None);
+        assert_eq!(version("{ delta: lake/t, version: 0 }"), Some(DeltaVersion::Version(0)));
+        assert_eq!(version("{ delta: lake/t, version: 12 }"), Some(DeltaVersion::Version(12)));
+        assert_eq!(version("{ delta: lake/t, version: previous }"), Some(DeltaVersion::BeforeLatest(1)));
+        assert_eq!(version("{ delta: lake/t, version: -3 }"), Some(DeltaVersion::BeforeLatest(3)));
+        assert_eq!(version("{ path: lake/t, format: delta, version: 2 }"), Some(DeltaVersion::Version(2)));
+        let t = "2026-12-01T00:00:00+01:00";
+        assert_eq!(version(&format!("{{ delta: lake/t, timestamp: '{t}' }}")), Some(DeltaVersion::Timestamp(t.into())));
+
+        let problem = |text: &str| source_of(text).1.into_iter().map(|f| f.2).collect::<Vec<_>>();
+        assert_eq!(problem("{ path: t.parquet, version: 1 }"), ["`version` applies to Delta tables"]);
+        assert_eq!(problem("{ delta: t, path: t }"), ["`path` and `delta` are both given"]);
+        assert_eq!(
+            problem("{ delta: t, version: 1, timestamp: '2026-12-01T00:00:00Z' }"),
+            ["`version` and `timestamp` are both given"]
+        );
+        assert_eq!(
+            problem("{ delta: t, version: latest }"),
+            ["`version` must be a version number, `previous`, or `-N` (N versions before the latest), found a string"]
+        );
+        assert_eq!(
+            problem("{ delta: t, timestamp: '2026-12-01' }"),
+            ["`timestamp` must be an RFC 3339 time with its offset, found a string"]
+        );
+        assert_eq!(problem("{ delta: 3 }"), ["`delta` must be a table's folder or URL, found an integer"]);
+
+        // A reference and further datasets may be written as the table's own mapping.
+        let (suite, diags) = parse(
+            "version: 1\ndataset: { name: t, source: { delta: lake/t } }\nreference: { delta: lake/t, version: previous }\ndatasets: { c: { delta: lake/c, version: 4 } }\nchecks: []\n",
+        );
+        assert!(diags.is_empty(), "{diags}");
+        let suite = suite.unwrap();
+        assert_eq!(suite.reference.unwrap().delta_version, Some(DeltaVersion::BeforeLatest(1)));
+        assert_eq!(suite.datasets[0].source.delta_version, Some(DeltaVersion::Version(4)));
+
+        // `--data` keeps the version for another table, not for a file.
+        let (source, _) = source_of("{ delta: lake/t, version: 2 }");
+        let source = source.unwrap();
+        assert_eq!(source.with_path("s3://b/other").delta_version, Some(DeltaVersion::Version(2)));
+        assert_eq!(source.with_path("s3://b/other").format, Some(Format::Delta));
+        assert_eq!(source.with_path("x.parquet").delta_version, None);
+        assert_eq!(Format::from_path("x.delta"), None, "a file name never implies a Delta table");
+    }
+
+    #[test]
     fn format_beside_the_source_or_inside_it_once() {
         let (suite, diags) =
             parse("version: 1\ndataset: { name: t, source: { path: x.txt }, format: csv }\nchecks: []\n");
@@ -1158,6 +1326,7 @@ mod tests {
             format: Some(Format::Csv),
             compression: Some(Compression::Gzip),
             storage: Storage::default(),
+            delta_version: None,
         };
         let other = source.with_path("b.csv.gz");
         assert_eq!(

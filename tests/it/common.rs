@@ -70,5 +70,25 @@ pub fn stable_json(text: &str) -> serde_json::Value {
     v["started_at"] = "[started_at]".into();
     v["duration_ms"] = "[duration_ms]".into();
     v["probity_version"] = "[version]".into();
+    // Provenance names this checkout's absolute paths and the files' times.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let Some(run) = v.as_object_mut() else { return v };
+    let mut reads: Vec<&mut serde_json::Value> = Vec::new();
+    for (key, value) in run.iter_mut() {
+        match (key.as_str(), value) {
+            ("datasets", serde_json::Value::Object(datasets)) => reads.extend(datasets.values_mut()),
+            ("suites", serde_json::Value::Array(suites)) => {
+                reads.extend(suites.iter_mut().filter_map(|s| s.get_mut("reference")));
+            }
+            _ => {}
+        }
+    }
+    for read in reads {
+        for file in read.get_mut("files").and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+            let path = file["path"].as_str().unwrap_or_default().replace(root, "[root]");
+            file["path"] = path.into();
+            file["modified"] = "[modified]".into();
+        }
+    }
     v
 }

@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod delta;
 mod examples;
 mod fusion;
 mod golden;
