@@ -13,14 +13,47 @@ use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use datafusion::prelude::SessionContext;
+use deltalake_core::logstore::{
+    LogStoreFactory, LogStoreRef, ObjectStoreRef, StorageConfig, default_logstore, logstore_factories,
+};
 use deltalake_core::table::builder::DeltaTableBuilder;
-use deltalake_core::{DeltaTable, DeltaTableError};
+use deltalake_core::{DeltaResult, DeltaTable, DeltaTableError};
 use object_store::ObjectStore;
 use url::Url;
 
 use super::source::{Opened, SourceError, store_error};
 use crate::outcome::{DataRead, DeltaRead};
 use crate::spec::{DeltaVersion, Source};
+
+/// delta-rs finds a table's log store by the URL's scheme; its S3 one
+/// lives in `deltalake-aws` (with the AWS SDK, for writers' locking). probity
+/// only reads, through the store it built itself: the default log store
+/// serves `s3://` and `s3a://` here.
+#[derive(Debug)]
+struct ReadOnlyLogStores;
+
+impl LogStoreFactory for ReadOnlyLogStores {
+    fn with_options(
+        &self,
+        prefixed_store: ObjectStoreRef,
+        root_store: ObjectStoreRef,
+        location: &Url,
+        options: &StorageConfig,
+    ) -> DeltaResult<LogStoreRef> {
+        Ok(default_logstore(prefixed_store, root_store, location, options))
+    }
+}
+
+fn register_log_stores() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for scheme in ["s3://", "s3a://"] {
+            if let Ok(url) = Url::parse(scheme) {
+                logstore_factories().insert(url, Arc::new(ReadOnlyLogStores));
+            }
+        }
+    });
+}
 
 /// Whether the prefix an `s3://` URL names holds a Delta log (one listing
 /// request of at most one key).
@@ -54,6 +87,7 @@ pub async fn open(
                 .map_err(|()| SourceError::new(source, "not a folder that can be named by a URL"))?
         }
     };
+    register_log_stores();
     let builder = || -> Result<DeltaTableBuilder, SourceError> {
         let mut b = DeltaTableBuilder::from_url(url.clone()).map_err(|e| delta_error(source, &e))?;
         if let Some((_, store)) = &remote {
