@@ -48,6 +48,10 @@ pub struct Record {
     /// Everything the check observed, as JSON text.
     pub observed: String,
     pub message: String,
+    /// What data the run read for the suite ([`RunOutcome::data_of`]): the
+    /// Delta version or the files' sizes and times. Empty in history files
+    /// written before it was recorded.
+    pub data: String,
 }
 
 /// Columns of a history file, in order.
@@ -65,6 +69,7 @@ fn schema() -> Arc<Schema> {
         Field::new("value", DataType::Float64, true),
         text("observed"),
         text("message"),
+        text("data"),
     ]))
 }
 
@@ -104,6 +109,7 @@ pub fn records(run: &RunOutcome, run_id: &str) -> Vec<Record> {
                 value: headline(c),
                 observed: Json::Object(c.observed.clone()).to_string(),
                 message: c.message.clone(),
+                data: run.data_of(s),
             })
         })
         .collect()
@@ -139,6 +145,7 @@ fn encode(records: &[Record]) -> datafusion::error::Result<Vec<u8>> {
             Arc::new(records.iter().map(|r| r.value).collect::<Float64Array>()),
             text(|r| &r.observed),
             text(|r| &r.message),
+            text(|r| &r.data),
         ],
     )?;
     let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
@@ -218,7 +225,10 @@ fn read_file(path: &Path) -> Result<Vec<Record>, String> {
     let mut out = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| format!("corrupt ({e})"))?;
-        if batch.schema().fields() != expected.fields() {
+        // Files from before the `data` column have the others alone.
+        let fields = batch.schema().fields().clone();
+        let older = fields.len() + 1 == expected.fields().len() && fields[..] == expected.fields()[..fields.len()];
+        if fields != *expected.fields() && !older {
             return Err("a Parquet file, but not probity history (its columns differ)".into());
         }
         let text = |i: usize| batch.column(i).as_string::<i32>().clone();
@@ -226,6 +236,7 @@ fn read_file(path: &Path) -> Result<Vec<Record>, String> {
             (text(0), text(2), text(3), text(4), text(5), text(6), text(7), text(9), text(10));
         let time = batch.column(1).as_primitive::<TimestampMillisecondType>();
         let value = batch.column(8).as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+        let data = (!older).then(|| text(11));
         for i in 0..batch.num_rows() {
             out.push(Record {
                 run_id: run_id.value(i).to_string(),
@@ -239,6 +250,7 @@ fn read_file(path: &Path) -> Result<Vec<Record>, String> {
                 value: value.is_valid(i).then(|| value.value(i)),
                 observed: observed.value(i).to_string(),
                 message: message.value(i).to_string(),
+                data: data.as_ref().map_or_else(String::new, |d| d.value(i).to_string()),
             });
         }
     }
@@ -266,6 +278,27 @@ mod tests {
         // A check that could not be judged contributes no past value; a skipped one its measured value.
         assert!(h.values("loans.drift.income#2").is_empty());
         assert_eq!(h.values("loans.trend.row_count"), vec![8000.0]);
+        // Which data each check saw: the fixture's loans file and its size.
+        assert_eq!(stat.data, "datasets/dirty/loans.parquet: 1 file, 402113 bytes, modified 2026-11-01T09:30:00.000Z",);
+    }
+
+    /// History written before the `data` column reads, with no data.
+    #[test]
+    fn files_without_the_data_column_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = append(dir.path(), &fixture(), "r1").unwrap();
+        let file = File::open(&path).unwrap();
+        let batch = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap().next().unwrap().unwrap();
+        let older = batch.project(&(0..batch.num_columns() - 1).collect::<Vec<_>>()).unwrap();
+        let mut bytes = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut bytes, older.schema(), None).unwrap();
+        writer.write(&older).unwrap();
+        writer.close().unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        let h = History::read(dir.path());
+        assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+        assert_eq!(h.records.len(), fixture().checks().count());
+        assert!(h.records.iter().all(|r| r.data.is_empty()));
     }
 
     #[test]

@@ -102,6 +102,27 @@ pub struct DatasetRead {
     pub read: DataRead,
 }
 
+impl DatasetRead {
+    /// One line on what was read: `delta v12 (committed 2026-11-01T02:00:00.000Z), 3 files, 48211 bytes`
+    /// or `1 file, 402113 bytes, modified 2026-11-01T09:30:00.000Z` (the newest of several).
+    pub fn summary(&self) -> String {
+        match &self.read {
+            DataRead::Delta(d) => {
+                let committed = d.committed.as_ref().map_or_else(String::new, |c| format!(" (committed {c})"));
+                format!("delta v{}{committed}, {} files, {} bytes", d.version, d.files, d.bytes)
+            }
+            DataRead::Files(files) => {
+                let bytes: u64 = files.iter().map(|f| f.size).sum();
+                let newest = files.iter().map(|f| f.modified.as_str()).max().unwrap_or("-");
+                match files.len() {
+                    1 => format!("1 file, {bytes} bytes, modified {newest}"),
+                    n => format!("{n} files, {bytes} bytes, newest modified {newest}"),
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SuiteOutcome {
     pub file: String,
@@ -151,6 +172,19 @@ pub(crate) fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S
 }
 
 impl RunOutcome {
+    /// What a suite's data was (provenance in one line): its dataset's
+    /// source and read, then its reference's.
+    pub fn data_of(&self, suite: &SuiteOutcome) -> String {
+        let mut parts = Vec::new();
+        if let Some(read) = self.datasets.get(&suite.dataset) {
+            parts.push(format!("{}: {}", read.source, read.summary()));
+        }
+        if let Some(read) = &suite.reference {
+            parts.push(format!("reference {}: {}", read.source, read.summary()));
+        }
+        parts.join("; ")
+    }
+
     pub fn checks(&self) -> impl Iterator<Item = &CheckOutcome> {
         self.suites.iter().flat_map(|s| s.checks.iter())
     }

@@ -10,11 +10,12 @@ use super::html::escape;
 use crate::history::Record;
 use crate::util::numbers::show;
 
-/// One row per record: time, run, dataset, check, status, value.
+/// One row per record: time, run, dataset, check, status, value, and the
+/// data the run read (the Delta version, or the files' sizes and times).
 pub fn history_table(records: &[&Record]) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
-    table.set_header(["time", "run", "dataset", "check", "status", "value"]);
+    table.set_header(["time", "run", "dataset", "check", "status", "value", "data read"]);
     for r in records {
         table.add_row([
             r.time.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -23,6 +24,7 @@ pub fn history_table(records: &[&Record]) -> String {
             r.check.clone(),
             r.status.clone(),
             r.value.map_or_else(|| "-".to_string(), show),
+            if r.data.is_empty() { "-".to_string() } else { r.data.clone() },
         ]);
     }
     format!("{table}\n{} records\n", records.len())
@@ -50,15 +52,16 @@ pub fn history_html(records: &[&Record]) -> String {
     for (check, rows) in &by_check {
         let _ = writeln!(out, "<h2>{}</h2>", escape(check));
         out.push_str(&line_plot(rows));
-        out.push_str("<table><tr><th>time</th><th>status</th><th>value</th><th>message</th></tr>\n");
+        out.push_str("<table><tr><th>time</th><th>status</th><th>value</th><th>message</th><th>data read</th></tr>\n");
         for r in rows {
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 r.time.format("%Y-%m-%d %H:%M:%S"),
                 escape(&r.status),
                 r.value.map_or_else(|| "-".to_string(), show),
-                escape(&r.message)
+                escape(&r.message),
+                escape(&r.data)
             );
         }
         out.push_str("</table>\n");
@@ -134,6 +137,7 @@ mod tests {
             value,
             observed: "{}".into(),
             message: format!("<{check}> & co"),
+            data: format!("delta v{day}"),
         }
     }
 

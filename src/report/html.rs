@@ -129,14 +129,30 @@ impl Report for Html {
             suite_section(&mut out, i + 1, suite, first);
             first += suite.checks.len();
         }
+        out.push_str("</main>\n");
+        provenance_section(&mut out, run);
         let _ = write!(
             out,
-            "</main>\n<footer>Written by probity {}; the same results as <code>--format json</code> (results format {}).</footer>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
+            "<footer>Written by probity {}; the same results as <code>--format json</code> (results format {}).</footer>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
             escape(run.probity_version),
             run.format_version
         );
         out
     }
+}
+
+/// What the run read: each dataset's source and version or files, each
+/// reference's, each suite file's SHA-256.
+fn provenance_section(out: &mut String, run: &RunOutcome) {
+    let rows = super::summary::provenance(run);
+    if rows.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"provenance\">\n<h2>Data read</h2>\n<table>\n<tr><th>what</th><th>source</th><th>read</th></tr>\n");
+    for [what, source, read] in &rows {
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape(what), escape(source), escape(read));
+    }
+    out.push_str("</table>\n</section>\n");
 }
 
 fn summary(out: &mut String, run: &RunOutcome, n: usize) {

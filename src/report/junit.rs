@@ -28,8 +28,15 @@ impl Report for Junit {
             OffsetDateTime::from_unix_timestamp_nanos(i128::from(run.started_at.timestamp_millis()) * 1_000_000)
                 .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let suites: Vec<TestSuite> = run.suites.iter().map(|s| self.suite(s, started)).collect();
-        let suite_attrs: Vec<(String, usize)> =
-            suites.iter().zip(&run.suites).map(|(ts, s)| (seconds(s.duration), ts.skipped())).collect();
+        let suite_attrs: Vec<SuiteExtra> = suites
+            .iter()
+            .zip(&run.suites)
+            .map(|(ts, s)| SuiteExtra {
+                time: seconds(s.duration),
+                skipped: ts.skipped(),
+                properties: properties(run, s),
+            })
+            .collect();
         let sum = |f: fn(&TestSuite) -> usize| suites.iter().map(f).sum::<usize>();
         let root = format!(
             "name=\"probity\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\"",
@@ -42,6 +49,37 @@ impl Report for Junit {
         ReportBuilder::new().add_testsuites(suites).build().write_xml(&mut xml).expect("writing to memory cannot fail");
         layout(&String::from_utf8_lossy(&xml), &root, &suite_attrs)
     }
+}
+
+/// What the crate does not write for a `<testsuite>`: its own time, its
+/// skipped count, and its `<properties>` (provenance).
+struct SuiteExtra {
+    time: String,
+    skipped: usize,
+    properties: Vec<(&'static str, String)>,
+}
+
+/// A suite's provenance as JUnit properties: probity's version, the suite
+/// file's SHA-256, and what its dataset and reference read.
+fn properties(run: &RunOutcome, suite: &SuiteOutcome) -> Vec<(&'static str, String)> {
+    let mut p = vec![("probity.version", run.probity_version.to_string())];
+    if !suite.file_sha256.is_empty() {
+        p.push(("probity.suite_sha256", suite.file_sha256.clone()));
+    }
+    if let Some(read) = run.datasets.get(&suite.dataset) {
+        p.push(("probity.dataset.source", read.source.clone()));
+        p.push(("probity.dataset.read", read.summary()));
+    }
+    if let Some(read) = &suite.reference {
+        p.push(("probity.reference.source", read.source.clone()));
+        p.push(("probity.reference.read", read.summary()));
+    }
+    p
+}
+
+/// `s` as an XML attribute value (between double quotes).
+fn attribute(s: &str) -> String {
+    text(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 impl Junit {
@@ -169,7 +207,7 @@ fn cdata(s: &str) -> String {
 /// the time and skipped count in `suites[i]` (its `time`, which junit-report
 /// writes last, is replaced). Text only occurs in CDATA sections and attribute
 /// values carry no raw quote, so a tag ends at the first `>` outside quotes.
-fn layout(xml: &str, root: &str, suites: &[(String, usize)]) -> String {
+fn layout(xml: &str, root: &str, suites: &[SuiteExtra]) -> String {
     #[derive(Clone, Copy, PartialEq)]
     enum Token {
         Start,
@@ -232,12 +270,21 @@ fn layout(xml: &str, root: &str, suites: &[(String, usize)]) -> String {
                 let close = piece[at..].find('"').map_or(piece.len(), |i| at + i);
                 out.push_str(&piece[..at]);
                 match suites.get(suite) {
-                    Some((time, skipped)) => {
-                        let _ = write!(out, "{time}\" skipped=\"{skipped}");
+                    Some(extra) => {
+                        let _ = write!(out, "{}\" skipped=\"{}", extra.time, extra.skipped);
                     }
                     None => out.push_str(&piece[at..close]),
                 }
                 out.push_str(&piece[close..]);
+                // `<properties>` come first inside the suite (the JUnit schema's order).
+                if let Some(extra) = suites.get(suite).filter(|e| token == Token::Start && !e.properties.is_empty()) {
+                    let indent = "  ".repeat(depth + 1);
+                    let _ = write!(out, "\n{indent}<properties>");
+                    for (name, value) in &extra.properties {
+                        let _ = write!(out, "\n{indent}  <property name=\"{name}\" value=\"{}\"/>", attribute(value));
+                    }
+                    let _ = write!(out, "\n{indent}</properties>");
+                }
                 suite += 1;
             }
             _ => out.push_str(piece),

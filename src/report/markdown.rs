@@ -8,7 +8,7 @@ use std::fmt::Write;
 use chrono::SecondsFormat;
 
 use super::Report;
-use super::summary::{compact, observed, plural, tally, totals};
+use super::summary::{compact, observed, plural, provenance, tally, totals};
 use crate::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
 
 pub struct Markdown;
@@ -91,6 +91,14 @@ impl Report for Markdown {
             }
             out.push_str("\n</details>\n\n");
         }
+        let read = provenance(run);
+        if !read.is_empty() {
+            out.push_str("<details>\n<summary>Data read</summary>\n\n| what | source | read |\n| --- | --- | --- |\n");
+            for [what, source, summary] in &read {
+                let _ = writeln!(out, "| {} | {} | {} |", cell(what), cell(source), cell(summary));
+            }
+            let _ = writeln!(out, "\nprobity {}.\n\n</details>\n", cell(run.probity_version));
+        }
         out.pop();
         out
     }
@@ -155,7 +163,7 @@ mod tests {
             "| loans.not_null.loan_id | loans | ❌ fail | rows 8000, null_count 10, null_fraction 0.00125 \
              | max_null_count 0 | 10 nulls in 8000 rows (0.125%) |"
         );
-        assert_eq!(md.matches("<details>").count(), 2);
+        assert_eq!(md.matches("<details>").count(), 3, "two suites, then the data read");
         assert!(md.contains(
             "<summary>loans (checks/loans.yaml): 29 checks on 8000 rows: 12 passed, 14 failed, 1 warned, \
              1 could not be judged, 1 skipped</summary>"

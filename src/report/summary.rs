@@ -116,6 +116,31 @@ fn significant(x: f64, digits: i32) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
+/// What the run read and judged with, one row each (the reports' provenance
+/// section): each dataset with its source and what was read, each suite's
+/// reference, and each suite file's SHA-256.
+pub(super) fn provenance(run: &RunOutcome) -> Vec<[String; 3]> {
+    let mut rows: Vec<[String; 3]> = run
+        .datasets
+        .iter()
+        .map(|(name, read)| [format!("dataset {name}"), read.source.clone(), read.summary()])
+        .collect();
+    for s in &run.suites {
+        if let Some(read) = &s.reference {
+            let row = [format!("reference of {}", s.dataset), read.source.clone(), read.summary()];
+            if !rows.contains(&row) {
+                rows.push(row);
+            }
+        }
+    }
+    for s in &run.suites {
+        if !s.file_sha256.is_empty() {
+            rows.push([format!("suite {}", s.file), String::new(), format!("sha256 {}", s.file_sha256)]);
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
