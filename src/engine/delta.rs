@@ -21,7 +21,7 @@ use deltalake_core::{DeltaResult, DeltaTable, DeltaTableError};
 use object_store::ObjectStore;
 use url::Url;
 
-use super::source::{Opened, SourceError, store_error};
+use super::source::{Opened, SourceError, causes, store_error};
 use crate::outcome::{DataRead, DeltaRead};
 use crate::spec::{DeltaVersion, Source};
 
@@ -196,7 +196,7 @@ fn delta_error(source: &Source, e: &DeltaTableError) -> SourceError {
         return not_a_table(source);
     }
     if super::storage::is_remote(&source.path) && matches!(e, DeltaTableError::ObjectStore { .. }) {
-        return store_error(source, &message);
+        return store_error(source, &causes(e));
     }
     SourceError::new(source, message)
 }

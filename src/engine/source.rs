@@ -182,10 +182,10 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
     let mut files: Vec<ObjectMeta> = url
         .list_all_files(&state, store.as_ref(), &extension)
         .await
-        .map_err(|e| store_error(source, &e.to_string()))?
+        .map_err(|e| store_error(source, &causes(&e)))?
         .try_collect()
         .await
-        .map_err(|e| store_error(source, &e.to_string()))?;
+        .map_err(|e| store_error(source, &causes(&e)))?;
     if files.is_empty() {
         return Err(SourceError::new(source, format!("no {extension} files match")).help("check the path or glob"));
     }
@@ -235,7 +235,7 @@ fn file_read(remote: Option<&(Url, Arc<dyn ObjectStore>)>, meta: &ObjectMeta) ->
 async fn first_remote_file(source: &Source, url: &Url, store: &dyn ObjectStore) -> Result<Option<String>, SourceError> {
     let prefix = object_store::path::Path::from(url.path().trim_matches('/'));
     let listed: Vec<ObjectMeta> =
-        store.list(Some(&prefix)).try_collect().await.map_err(|e| store_error(source, &e.to_string()))?;
+        store.list(Some(&prefix)).try_collect().await.map_err(|e| store_error(source, &causes(&e)))?;
     let name_of = |m: &ObjectMeta| m.location.as_ref().to_string();
     let visible = |m: &&ObjectMeta| {
         let rest = name_of(m);
@@ -249,6 +249,23 @@ async fn first_remote_file(source: &Source, url: &Url, store: &dyn ObjectStore) 
 /// An object store's error for `source`: the cause in a few words and the
 /// help it calls for (the URL is in the error's own line; never a
 /// credential).
+/// An error's message with the causes under it (`a: b: c`): a failed
+/// request's own message is "error sending request", its cause (an
+/// untrusted certificate, a refused connection) is further down.
+pub(super) fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        next = cause.source();
+    }
+    text
+}
+
 pub(super) fn store_error(source: &Source, message: &str) -> SourceError {
     if !storage::is_remote(&source.path) {
         return SourceError::new(source, message.to_string()); // a local listing: its own words
@@ -270,6 +287,13 @@ pub(super) fn store_error(source: &Source, message: &str) -> SourceError {
         (
             "the store refused the credentials (403 Forbidden)".to_string(),
             "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in the environment".to_string(),
+        )
+    } else if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("tls handshake") {
+        (
+            "the endpoint's TLS certificate is not trusted".to_string(),
+            "an https:// endpoint needs a certificate from a trusted authority (the system's roots); \
+             check `storage.endpoint` or AWS_ENDPOINT_URL"
+                .to_string(),
         )
     } else if lower.contains("timed out")
         || lower.contains("timeout")

@@ -31,6 +31,10 @@ Tables (each a folder with `_delta_log/`), from the sample data:
   by_country/   datasets/loans.parquet partitioned by `country`, in two
                 appends (rows 0-3999, then 4000-7999): versions 0 and 1.
   one_version/  datasets/loans.parquet, version 0 only.
+  evolved/      schema evolution: version 0 is datasets/loans.parquet without
+                its `score` column; version 1 appends the 8000 rows with it
+                (schema_mode="merge"): the latest version has 16000 rows,
+                8000 of them with a null score.
   future/       one_version's data, then a commit whose protocol asks for a
                 reader feature no reader knows (`probityFutureFeature`):
                 the log of a table a newer writer has changed. Written by
@@ -45,6 +49,7 @@ import os
 import sys
 import time
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
 
@@ -138,6 +143,15 @@ def main() -> None:
     uri = f"{root}/one_version"
     write(uri, loans, "overwrite", opts)
     out["one_version"] = timestamps(uri, opts)
+
+    # (Nullable columns: a column a later version adds has no values in the
+    # earlier files. delta-rs would record a non-nullable `score` as such,
+    # and then refuse to read its own table.)
+    nullable = loans.cast(pa.schema([f.with_nullable(True) for f in loans.schema]))
+    uri = f"{root}/evolved"
+    write(uri, nullable.drop_columns(["score"]), "overwrite", opts)
+    write(uri, nullable, "append", opts, schema_mode="merge")
+    out["evolved"] = timestamps(uri, opts)
 
     if opts is None:
         uri = f"{root}/future"

@@ -16,6 +16,9 @@
 #      with exit 2; so are versions that do not exist.
 #   5. The same tables written to the S3 server, read as s3:// URLs, give
 #      the same results as 1 and 2, and the JSON names each version read.
+#   Also, locally and on S3: a table whose schema evolved (a column added
+#   by a later append) reads the added column as null for older rows, and
+#   its version 0 has no such column.
 #
 # Usage: tests/delta/run.sh   (from anywhere; honours CARGO_TARGET_DIR)
 set -euo pipefail
@@ -85,7 +88,18 @@ check_tables() { # ROOT LABEL: the checks of 1 to 3 on the tables under ROOT
   same files-nightly "$label-nightly"
   version "$label-nightly" loans 2
   version "$label-nightly" reference 1
-  echo "delta ($label): versions 1 against 0 and the latest against the previous give the checks of their files"
+  # Schema evolution: version 1 added `score`; version 0's rows have none.
+  printf 'version: 1\ndataset: { name: loans, source: { delta: %s } }\nchecks:\n%s\n' "$root/evolved" \
+    "  - row_count: { min: 16000, max: 16000 }
+  - missing: { column: score, max: 50% }
+  - between: { column: score, min: 0, max: 1 }" >"$work/evolved.yaml"
+  run "$label-evolved" "$work/evolved.yaml"
+  [ "$code" = 0 ] || fail "$label: the evolved table: exit $code: $(head -5 "$work/$label-evolved.err") $(head -c 600 "$work/$label-evolved.json")"
+  printf 'version: 1\ndataset: { name: loans, source: { delta: %s, version: 0 } }\nchecks:\n  - schema: { forbidden: [score] }\n' \
+    "$root/evolved" >"$work/evolved0.yaml"
+  run "$label-evolved0" "$work/evolved0.yaml"
+  [ "$code" = 0 ] || fail "$label: the evolved table at version 0 has a score column: exit $code"
+  echo "delta ($label): versions 1 against 0 and the latest against the previous give the checks of their files; schema evolution reads"
 }
 
 # What the tables were written from, read as files.

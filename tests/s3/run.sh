@@ -13,8 +13,9 @@
 #   3. Bad input exits 2 with a message naming the dataset, the URL and the
 #      cause: a bucket that does not exist, a key that does not exist, an
 #      endpoint that does not answer (bounded by storage.timeout), refused
-#      credentials (a second moto server that authenticates), secrets
-#      written into a suite.
+#      credentials (a second moto server that authenticates), an https://
+#      endpoint whose certificate is not trusted, secrets written into a
+#      suite; and a named AWS profile read from the shared files.
 #
 # Usage: tests/s3/run.sh   (from anywhere; honours CARGO_TARGET_DIR)
 set -euo pipefail
@@ -136,11 +137,45 @@ dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
 storage: { endpoint: \"http://127.0.0.1:$strict\" }
 $checks_"
 stop_moto "$strict_pid"
+# An https:// endpoint whose certificate is not trusted: refused, and said so.
+tls="$(free_port)"
+"$py" "$here/tls_server.py" "$tls" &
+tls_pid=$!
+"$py" -c "import socket, time
+for _ in range(100):
+    try: socket.create_connection(('127.0.0.1', $tls), 0.2); break
+    except OSError: time.sleep(0.1)"
+expect_error untrusted_tls "TLS certificate is not trusted" "$head_
+dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
+storage: { endpoint: \"https://127.0.0.1:$tls\", timeout: 5 }
+$checks_"
+kill "$tls_pid" 2>/dev/null || true
 expect_error secret_in_suite "suite files never hold secrets" "$head_
 dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
 storage: { secret_access_key: \"$secret\" }
 $checks_"
 echo "s3: bad input exits 2 with the cause (a refused connection: ${waited} s; a server that never answers, timeout 2 s: ${hung} s)"
+
+# A named profile from the shared AWS files (no keys or endpoint in the
+# environment): its keys, region and endpoint_url are used.
+printf '[probity-ci]\naws_access_key_id = probity-test-key\naws_secret_access_key = %s\n' "$secret" >"$work/credentials"
+printf '[profile probity-ci]\nregion = us-east-1\nendpoint_url = %s\n' "$AWS_ENDPOINT_URL" >"$work/config"
+printf 'version: 1\ndataset: { name: loans, source: s3://%s/datasets/loans.parquet }\nchecks:\n  - row_count: { min: 8000, max: 8000 }\n' \
+  "$bucket" >"$work/profile.yaml"
+set +e
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_ENDPOINT_URL -u AWS_REGION AWS_PROFILE=probity-ci \
+  AWS_SHARED_CREDENTIALS_FILE="$work/credentials" AWS_CONFIG_FILE="$work/config" \
+  "$bin" check "$work/profile.yaml" --no-reports >"$work/reports/profile.out" 2>"$work/reports/profile.err"
+code=$?
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_PROFILE=no-such-profile \
+  AWS_SHARED_CREDENTIALS_FILE="$work/credentials" AWS_CONFIG_FILE="$work/config" \
+  "$bin" check "$work/profile.yaml" --no-reports >"$work/reports/no_profile.out" 2>"$work/reports/no_profile.err"
+missing=$?
+set -e
+[ "$code" = 0 ] || fail "profile: exit $code: $(head -3 "$work/reports/profile.err")"
+[ "$missing" = 2 ] && grep -q "AWS_PROFILE names \`no-such-profile\`" "$work/reports/no_profile.err" ||
+  fail "a missing profile: exit $missing: $(head -3 "$work/reports/no_profile.err")"
+echo "s3: a named profile's keys, region and endpoint are read from the shared files; a missing one exits 2"
 
 # The secret appears nowhere: outputs, reports, error messages.
 if grep -r -l -- "$secret" "$work/reports" >/dev/null; then
