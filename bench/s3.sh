@@ -54,25 +54,4 @@ if [ -f "$OUT/fail.parquet" ]; then
 fi
 bench/timeit.sh "$OUT/timings.tsv" "$RUNS" "${cmds[@]}"
 
-"$py" - "$OUT" <<'PY' | tee "$OUT/summary.md"
-import collections, statistics, sys
-out = sys.argv[1]
-rows = collections.defaultdict(list)
-for line in open(f"{out}/timings.tsv"):
-    name, _round, wall, rss, code, user, sys_s, load = line.split("\t")
-    rows[name].append((float(wall), int(rss) / 1024, float(user) + float(sys_s)))
-commit = open(f"{out}/commit.txt").read().strip()
-print(f"commit {commit}; {len(next(iter(rows.values())))} runs each\n")
-print("| command | median wall s | min s | max s | CPU s | peak RSS MB |")
-print("|---|---:|---:|---:|---:|---:|")
-med = {}
-for name, r in rows.items():
-    walls = [w for w, _, _ in r]
-    med[name] = statistics.median(walls)
-    print(f"| `{name}` | {med[name]:.2f} | {min(walls):.2f} | {max(walls):.2f} | "
-          f"{statistics.median(c for _, _, c in r):.2f} | {statistics.median(m for _, m, _ in r):.0f} |")
-print("\n| S3 / local (medians) | wall |\n|---|---:|")
-for a, b in [("pr_s3", "pr_local"), ("pr_fail_s3", "pr_fail_local")]:
-    if a in med:
-        print(f"| `{a}` / `{b}` | {med[a] / med[b]:.2f}x |")
-PY
+"$py" bench/ab_summary.py "$OUT" pr_s3/pr_local pr_fail_s3/pr_fail_local | tee "$OUT/summary.md"
