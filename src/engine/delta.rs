@@ -128,7 +128,7 @@ pub async fn open(
             let Some(wanted) = latest.checked_sub(*n) else {
                 return Err(SourceError::new(
                     source,
-                    format!("the table has no version {n} before the latest: its versions are 0 to {latest}"),
+                    format!("the table has no version {n} before the latest: the latest is version {latest}"),
                 )
                 .help("a table's first drift check has no earlier version to compare with; use `version: N`"));
             };

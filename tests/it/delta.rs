@@ -140,7 +140,7 @@ fn a_table_that_needs_an_unknown_reader_feature_is_refused() {
 fn versions_that_do_not_exist_are_errors_that_say_which_do() {
     let cases = [
         ("version: 9", "cannot read version 9: there is no such version"),
-        ("version: -3", "the table has no version 3 before the latest: its versions are 0 to 2"),
+        ("version: -3", "the table has no version 3 before the latest: the latest is version 2"),
         ("timestamp: '2020-01-01T00:00:00Z'", "no version was committed by 2020-01-01T00:00:00Z"),
     ];
     for (version, expected) in cases {
