@@ -118,7 +118,10 @@ pub async fn open(ctx: &SessionContext, source: &Source) -> Result<Opened, Sourc
         _ if source.format.is_some_and(|f| f != Format::Delta) => false,
         _ if source.format == Some(Format::Delta) => true,
         None => local.join("_delta_log").is_dir(),
-        Some((url, store)) => !glob && delta::has_log(url, store.as_ref()).await,
+        // (A prefix only: a key naming a file is no table, and costs no request.)
+        Some((url, store)) => {
+            !glob && Format::from_path(Compression::strip(path)).is_none() && delta::has_log(url, store.as_ref()).await
+        }
     };
     if is_table {
         return delta::open(ctx, source, remote).await;
