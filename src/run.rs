@@ -166,6 +166,13 @@ fn collect_sources(
                 Some(did_you_mean(name, &names)),
             ));
         };
+        if spec::url_holds_credentials(path) {
+            // The URL is not repeated: it holds a secret.
+            return Err(Error::usage(
+                format!("--data {name}=...: the URL holds credentials (`user:password@`)"),
+                Some("write the URL without them; credentials come from the AWS_* environment".into()),
+            ));
+        }
         *entry = (entry.0.with_path(path), None);
     }
     Ok(sources)

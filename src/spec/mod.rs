@@ -722,6 +722,13 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
             _ => unknown_key(file, key, "source", &SOURCE_KEYS, diags),
         }
     }
+    if url_holds_credentials(&source.path) {
+        diags.push(
+            Diagnostic::new(file, Some(node.span), "the source URL holds credentials; suite files never hold secrets")
+                .with_help(Some("write the URL without `user:password@`; credentials come from the environment".into()))
+                .unquoted(),
+        );
+    }
     let has = |name: &str| entries.iter().any(|(k, _)| k.as_str() == Some(name));
     if !entries.is_empty() && !has("path") && !has("delta") {
         diags.push(
@@ -793,6 +800,12 @@ fn source_from(file: &Arc<SourceFile>, node: &Node, format: Option<&Node>, diags
         }
     }
     (diags.len() == before).then_some(source)
+}
+
+/// Whether a path is a URL with `user:password@` (or `user@`) in it: a
+/// credential that must not be read from a suite nor echoed in any output.
+pub fn url_holds_credentials(path: &str) -> bool {
+    path.split_once("://").is_some_and(|(_, rest)| rest.split('/').next().unwrap_or("").contains('@'))
 }
 
 /// `version: N`, `version: previous`, `version: -N` or `timestamp: RFC3339`.
@@ -1280,6 +1293,9 @@ mod tests {
             ["`timestamp` must be an RFC 3339 time with its offset, found a string"]
         );
         assert_eq!(problem("{ delta: 3 }"), ["`delta` must be a table's folder or URL, found an integer"]);
+        let (_, found) = source_of("{ delta: 's3://AKIAX:hunter2@lake/t' }");
+        assert_eq!(found[0].2, "the source URL holds credentials; suite files never hold secrets");
+        assert!(url_holds_credentials("s3://k:s@b/x.parquet") && !url_holds_credentials("s3://b/a@b.parquet"));
 
         // A reference and further datasets may be written as the table's own mapping.
         let (suite, diags) = parse(

@@ -150,6 +150,9 @@ dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
 storage: { endpoint: \"https://127.0.0.1:$tls\", timeout: 5 }
 $checks_"
 kill "$tls_pid" 2>/dev/null || true
+expect_error secret_in_url "the source URL holds credentials" "$head_
+dataset: { name: loans, source: \"s3://probity-test-key:$secret@$bucket/datasets/loans.parquet\" }
+$checks_"
 expect_error secret_in_suite "suite files never hold secrets" "$head_
 dataset: { name: loans, source: s3://$bucket/datasets/loans.parquet }
 storage: { secret_access_key: \"$secret\" }
