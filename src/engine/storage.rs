@@ -162,8 +162,8 @@ fn ini_section(text: &str, section: &str) -> Option<Vec<(String, String)>> {
             if inside {
                 found.get_or_insert_with(Vec::new);
             }
-        } else if inside && let Some((k, v)) = line.split_once('=') {
-            found.get_or_insert_with(Vec::new).push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        } else if let (true, Some(entries), Some((k, v))) = (inside, found.as_mut(), line.split_once('=')) {
+            entries.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
     found

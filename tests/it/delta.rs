@@ -117,6 +117,8 @@ fn a_drift_check_compares_a_table_with_its_previous_version() {
 
 #[test]
 fn partition_values_come_from_the_log() {
+    // tests/golden/data/people.parquet: 12 rows, one with a null country,
+    // five distinct others (US, us, FR, DE, GB): each a partition folder.
     let (code, json, err) = run(
         "tests/fixtures/delta/people_by_country",
         "  - row_count: { min: 12, max: 12 }\n  - missing: { column: country, max: 1 }\n  - stat: { column: country, metric: distinct_count, min: 5, max: 5 }\n",
